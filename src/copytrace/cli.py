@@ -1,0 +1,308 @@
+"""The command line: parse options, call the Python API, print. Nothing else lives here.
+
+Exit codes: 0 success, 1 an error in the input or a run, 2 wrong options (click's and
+:class:`~copytrace.errors.ConfigError`), 130 interrupted. Errors print one line, never a
+traceback (set ``COPYTRACE_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from copytrace import __version__
+from copytrace.config import REPRESENTATIVE_POLICIES, Config
+from copytrace.errors import ConfigError, CopytraceError
+from copytrace.ingest import FORMATS
+from copytrace.model import Comparison
+from copytrace.pipeline import ProgressCallback, ScanResult, compare_files, scan
+from copytrace.report import DEDUP_FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STAGE_LABELS = {
+    "read": "reading",
+    "fingerprint": "fingerprinting",
+    "verify": "verifying pairs",
+}
+
+
+def config_options(command: F) -> F:
+    """The options that make up a :class:`~copytrace.config.Config`, shared by commands."""
+    options = [
+        click.option(
+            "--threshold",
+            type=float,
+            default=0.8,
+            show_default=True,
+            help="Report pairs whose word-shingle Jaccard is at least this.",
+        ),
+        click.option(
+            "--ngram-size", type=int, default=5, show_default=True, help="Words per shingle."
+        ),
+        click.option(
+            "--num-perm", type=int, default=128, show_default=True, help="MinHash permutations."
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Seed of the MinHash permutations.",
+        ),
+        click.option(
+            "--bands",
+            type=int,
+            default=None,
+            help="LSH bands (with --rows); derived from --threshold if omitted.",
+        ),
+        click.option("--rows", type=int, default=None, help="LSH rows per band (with --bands)."),
+        click.option(
+            "--representative",
+            type=click.Choice(REPRESENTATIVE_POLICIES),
+            default="earliest",
+            show_default=True,
+            help="Which member of a cluster the deduplicated corpus keeps.",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Stop at the first unreadable record instead of skipping it.",
+        ),
+        click.option(
+            "--id-field",
+            default="id",
+            show_default=True,
+            help="Field or column holding a record's id.",
+        ),
+        click.option(
+            "--text-field",
+            default="text",
+            show_default=True,
+            help="Field or column holding a record's text.",
+        ),
+        click.option(
+            "--meta-field",
+            "meta_fields",
+            multiple=True,
+            help="Field kept as metadata (repeatable; default: all other fields).",
+        ),
+        click.option(
+            "--max-chars",
+            type=int,
+            default=10_000_000,
+            show_default=True,
+            help="Skip documents longer than this many characters.",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="auto",
+            show_default=True,
+            help="Input format (default: by file extension).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def build_config(options: dict[str, Any]) -> Config:
+    """A Config from the shared options (popping them from ``options``)."""
+    return Config(
+        threshold=options.pop("threshold"),
+        ngram_size=options.pop("ngram_size"),
+        num_perm=options.pop("num_perm"),
+        seed=options.pop("seed"),
+        bands=options.pop("bands"),
+        rows=options.pop("rows"),
+        representative=options.pop("representative"),
+        strict=options.pop("strict"),
+        id_field=options.pop("id_field"),
+        text_field=options.pop("text_field"),
+        meta_fields=tuple(options.pop("meta_fields")),
+        max_chars=options.pop("max_chars"),
+    )
+
+
+def handle_errors(command: F) -> F:
+    """Turn copytrace's errors into one line on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), 2)
+        except CopytraceError as exc:
+            _fail(str(exc), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # the last line of defence: no traceback reaches a user
+            if os.environ.get("COPYTRACE_DEBUG"):
+                raise
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set COPYTRACE_DEBUG=1 for a traceback, and please report it)",
+                1,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="copytrace")
+def main() -> None:
+    """copytrace: find every copy of a text."""
+
+
+@contextmanager
+def progress_display(console: Console, enabled: bool) -> Iterator[ProgressCallback]:
+    """A progress callback that draws rich progress bars on stderr (when it is a terminal)."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not enabled,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(_STAGE_LABELS.get(stage, stage), total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    with progress:
+        yield update
+
+
+@main.command("scan")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for pairs.jsonl, clusters.jsonl, deduplicated.* and summary.json.",
+)
+@click.option(
+    "--dedup-format",
+    type=click.Choice(DEDUP_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="Format of the deduplicated corpus.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@config_options
+@handle_errors
+def scan_command(
+    inputs: tuple[Path, ...], out: Path, dedup_format: str, quiet: bool, **options: Any
+) -> None:
+    """Find every near-duplicate pair among INPUTS (files or folders) and write them to --out."""
+    fmt = options.pop("fmt")
+    config = build_config(options)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with progress_display(console, enabled=not quiet and console.is_terminal) as update:
+        result = scan(
+            list(inputs), config, out=out, fmt=fmt, dedup_format=dedup_format, progress=update
+        )
+    if not quiet:
+        print_summary(console, result, out, time.perf_counter() - started)
+
+
+def print_summary(console: Console, result: ScanResult, out: Path, seconds: float) -> None:
+    """One screen: documents read and skipped (by reason), pairs, clusters, time, files."""
+    stats = result.stats
+    table = Table(title="copytrace scan", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("documents read", f"{stats.documents:,}")
+    skipped = sum(stats.skipped.values())
+    reasons = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(stats.skipped.items()))
+    table.add_row("skipped", f"{skipped:,}" + (f" ({reasons})" if reasons else ""))
+    table.add_row(
+        "candidate pairs", f"{stats.candidates:,} (LSH {stats.bands} bands x {stats.rows} rows)"
+    )
+    verdicts: dict[str, int] = {}
+    for pair in result.pairs:
+        verdicts[pair.verdict] = verdicts.get(pair.verdict, 0) + 1
+    detail = ", ".join(f"{k}: {v:,}" for k, v in sorted(verdicts.items()))
+    table.add_row(
+        f"pairs (Jaccard >= {result.config.threshold:g})",
+        f"{stats.pairs:,}" + (f" ({detail})" if detail else ""),
+    )
+    table.add_row("clusters", f"{stats.clusters:,} ({stats.documents_in_clusters:,} documents)")
+    table.add_row("kept after dedup", f"{stats.kept:,}")
+    table.add_row("time", f"{seconds:.2f} s")
+    table.add_row("output", str(out))
+    console.print(table)
+    for example in stats.skip_examples[:3]:
+        where = f"{example.source}:{example.line}" if example.line else example.source
+        console.print(
+            f"  skipped {where}: {example.reason}"
+            + (f" ({example.detail})" if example.detail else ""),
+            markup=False,
+        )
+
+
+@main.command("compare")
+@click.argument("a", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("b", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@config_options
+@handle_errors
+def compare_command(a: Path, b: Path, as_json: bool, **options: Any) -> None:
+    """Compare the documents in files A and B: verdict, Jaccard and containment."""
+    options.pop("fmt")
+    config = build_config(options)
+    comparison = compare_files(a, b, config)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(format_comparison(comparison, a, b))
+
+
+def format_comparison(c: Comparison, a: Path, b: Path) -> str:
+    """The human-readable form of a comparison."""
+    lines = [
+        f"A: {a}  ({c.shingles_a:,} shingles)",
+        f"B: {b}  ({c.shingles_b:,} shingles)",
+        f"verdict:     {c.verdict}",
+        f"Jaccard:     {c.jaccard:.3f}  ({c.ngram_size}-word shingles, threshold {c.threshold:g})",
+        f"containment: {c.containment_a:.3f} of A is in B, {c.containment_b:.3f} of B is in A",
+        f"shared:      {c.shared_shingles:,} shingles",
+    ]
+    return "\n".join(lines)

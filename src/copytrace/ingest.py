@@ -1,0 +1,368 @@
+"""Readers: turn files into a stream of :class:`~copytrace.model.Document`.
+
+Contract: :func:`read_documents` takes files and folders (folders are walked recursively, in
+sorted order, picking files whose format is known) and yields documents in a stable order.
+The format is chosen by extension (``--format`` overrides it):
+
+==========  =============================================  ======================
+format      extensions                                     document id
+==========  =============================================  ======================
+txt         .txt                                           the file name
+jsonl       .jsonl .ndjson .json (each + .gz, .zst)        ``id_field``
+csv         .csv .tsv (each + .gz, .zst)                   ``id_field`` column
+parquet     .parquet                                       ``id_field`` column
+html        .html .htm                                     the page URL, else path
+warc        .warc .warc.gz .arc .arc.gz                    the record's URL
+==========  =============================================  ======================
+
+A record without an id gets ``<file name>:<line>``. A record that cannot be used is skipped
+and counted in the :class:`~copytrace.skips.SkipLog` with a reason (``bad_json``,
+``not_an_object``, ``missing_text``, ``bad_text_type``, ``bad_utf8``, ``empty``,
+``too_large``, ``truncated_archive``, ``unreadable_file``); nothing else is dropped.
+A missing input path is an :class:`~copytrace.errors.InputError` at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, cast
+
+from copytrace.config import Config
+from copytrace.errors import ConfigError, DependencyError, InputError
+from copytrace.model import Document
+from copytrace.skips import SkipLog
+
+Reader = Callable[[Path, Config, SkipLog], Iterator[Document]]
+
+_COMPRESSIONS = (".gz", ".zst")
+_EXTENSIONS = {
+    ".txt": "txt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".html": "html",
+    ".htm": "html",
+    ".warc": "warc",
+    ".arc": "warc",
+}
+FORMATS: tuple[str, ...] = ("auto", "txt", "jsonl", "csv", "parquet", "html", "warc")
+
+
+def detect_format(path: Path) -> str | None:
+    """The format of ``path`` from its extension(s), or ``None`` if unknown."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSIONS:
+        suffixes = suffixes[:-1]
+    if not suffixes:
+        return None
+    return _EXTENSIONS.get(suffixes[-1])
+
+
+def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterator[Path]:
+    """Files named by ``inputs``; folders walked recursively in sorted order.
+
+    In a folder only files of a known format (or of ``fmt`` when given) are taken; a file
+    named explicitly is always taken.
+    """
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name.startswith("."):
+                    continue
+                found = detect_format(child)
+                if found is not None and (fmt == "auto" or found == fmt):
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            raise InputError(f"no such file or folder: {path}")
+
+
+def read_documents(
+    inputs: Iterable[str | Path],
+    config: Config | None = None,
+    skips: SkipLog | None = None,
+    fmt: str = "auto",
+) -> Iterator[Document]:
+    """Documents of every input file, in order (see the module docstring)."""
+    config = config or Config()
+    skips = skips if skips is not None else SkipLog(config.strict)
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    for path in iter_input_files(inputs, fmt):
+        chosen = detect_format(path) if fmt == "auto" else fmt
+        if chosen is None:
+            skips.skip(
+                str(path),
+                None,
+                "unknown_format",
+                "extension not recognised; name the format with --format",
+            )
+            continue
+        yield from _reader(chosen)(path, config, skips)
+
+
+def _reader(fmt: str) -> Reader:
+    if fmt == "html":
+        from copytrace.webpage import read_html_file
+
+        return read_html_file
+    if fmt == "warc":
+        from copytrace.warc import read_warc
+
+        return read_warc
+    return _READERS[fmt]
+
+
+def make_document(
+    doc_id: str,
+    text: Any,
+    meta: Mapping[str, Any],
+    source: str,
+    line: int | None,
+    config: Config,
+    skips: SkipLog,
+) -> Document | None:
+    """A Document, or ``None`` after counting why the record cannot be one."""
+    if text is None:
+        skips.skip(source, line, "missing_text", f"no {config.text_field!r} field")
+        return None
+    if not isinstance(text, str):
+        skips.skip(source, line, "bad_text_type", f"{config.text_field!r} is not a string")
+        return None
+    if len(text) > config.max_chars:
+        skips.skip(
+            source,
+            line,
+            "too_large",
+            f"{len(text)} characters, more than max_chars={config.max_chars}",
+        )
+        return None
+    if not text.strip():
+        skips.skip(source, line, "empty", "no text")
+        return None
+    return Document(doc_id, text, dict(meta))
+
+
+def _split_record(
+    record: Mapping[str, Any], config: Config, source: str, line: int
+) -> tuple[str, Any, dict[str, Any]]:
+    """(id, text, meta) of a record; the id falls back to ``<file name>:<line>``."""
+    raw_id = record.get(config.id_field)
+    doc_id = str(raw_id) if raw_id not in (None, "") else f"{Path(source).name}:{line}"
+    if config.meta_fields:
+        meta = {k: record[k] for k in config.meta_fields if k in record}
+    else:
+        meta = {k: v for k, v in record.items() if k not in (config.id_field, config.text_field)}
+    return doc_id, record.get(config.text_field), meta
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    """The decompressed bytes of ``path`` (.gz and .zst by extension)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError as exc:
+            raise DependencyError("zstandard", "zstd", "Reading .zst files") from exc
+        reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
+        # the zstd reader is raw: buffering gives it line iteration
+        return io.BufferedReader(reader)
+    return path.open("rb")
+
+
+_TRUNCATION_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
+
+
+def _lines(path: Path, skips: SkipLog) -> Iterator[tuple[int, bytes]]:
+    """Numbered raw lines of a possibly compressed file; a damaged archive ends the stream
+    with one counted ``truncated_archive`` skip, after every line before the damage."""
+    number = 0
+    try:
+        with _open_binary(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                yield number, raw
+    except _TRUNCATION_ERRORS as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
+        skips.skip(str(path), number + 1, "truncated_archive", str(exc) or type(exc).__name__)
+    except Exception as exc:  # zstandard raises its own ZstdError for damaged frames
+        if type(exc).__name__ != "ZstdError":
+            raise
+        skips.skip(str(path), number + 1, "truncated_archive", str(exc))
+
+
+def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
+    """JSON Lines: one object a line; blank lines are ignored."""
+    source = str(path)
+    for number, raw in _lines(path, skips):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            skips.skip(source, number, "bad_json", exc.msg)
+            continue
+        if not isinstance(record, dict):
+            skips.skip(source, number, "not_an_object", f"a JSON {type(record).__name__}")
+            continue
+        doc_id, text, meta = _split_record(record, config, source, number)
+        doc = make_document(doc_id, text, meta, source, number, config, skips)
+        if doc is not None:
+            yield doc
+
+
+def read_txt(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
+    """A plain text file is one document whose id is the file name."""
+    source = str(path)
+    try:
+        data = (
+            _open_binary(path).read() if path.suffix.lower() in _COMPRESSIONS else path.read_bytes()
+        )
+    except OSError as exc:
+        skips.skip(source, None, "unreadable_file", str(exc))
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        skips.skip(source, None, "bad_utf8", f"invalid byte at offset {exc.start}")
+        return
+    meta = {"path": source}
+    doc = make_document(path.name, text, meta, source, None, config, skips)
+    if doc is not None:
+        yield doc
+
+
+def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
+    """CSV (or TSV by extension) with a header row."""
+    source = str(path)
+    name = path.name.lower()
+    dialect = "excel-tab" if ".tsv" in name else "excel"
+    # fields of news articles routinely exceed csv's default 128 KiB limit
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    binary = _open_binary(path)
+    # surrogateescape keeps reading past a bad byte; the row holding it is skipped below
+    stream = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    try:
+        reader = csv.DictReader(stream, dialect=dialect)
+        if reader.fieldnames is None:
+            skips.skip(source, None, "empty", "no header row")
+            return
+        if config.text_field not in reader.fieldnames:
+            skips.skip(
+                source,
+                1,
+                "missing_text",
+                f"no column {config.text_field!r}; columns are "
+                f"{', '.join(reader.fieldnames)} (choose one with --text-field)",
+            )
+            return
+        row_number = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                skips.skip(source, reader.line_num, "bad_csv", str(exc))
+                break
+            except _TRUNCATION_ERRORS as exc:
+                skips.skip(source, reader.line_num, "truncated_archive", str(exc))
+                break
+            row_number += 1
+            if any(_has_surrogates(v) for v in row.values() if isinstance(v, str)):
+                skips.skip(source, row_number, "bad_utf8", "invalid UTF-8 in row")
+                continue
+            record = {k: v for k, v in row.items() if k is not None}
+            doc_id, text, meta = _split_record(record, config, source, row_number)
+            doc = make_document(doc_id, text, meta, source, row_number, config, skips)
+            if doc is not None:
+                yield doc
+    finally:
+        stream.close()
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def read_parquet(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
+    """Parquet, read in record batches (never the whole file at once)."""
+    import pyarrow.parquet as pq
+
+    source = str(path)
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for damaged files
+        skips.skip(source, None, "unreadable_file", str(exc))
+        return
+    names = parquet.schema_arrow.names
+    if config.text_field not in names:
+        skips.skip(
+            source,
+            None,
+            "missing_text",
+            f"no column {config.text_field!r}; columns are {', '.join(names)} "
+            "(choose one with --text-field)",
+        )
+        return
+    columns = (
+        [config.id_field, config.text_field, *config.meta_fields] if config.meta_fields else None
+    )
+    if columns is not None:
+        columns = [c for c in dict.fromkeys(columns) if c in names]
+    number = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=2048, columns=columns):
+            for record in batch.to_pylist():
+                number += 1
+                doc_id, text, meta = _split_record(record, config, source, number)
+                doc = make_document(doc_id, text, meta, source, number, config, skips)
+                if doc is not None:
+                    yield doc
+    except OSError as exc:
+        skips.skip(source, number + 1, "truncated_archive", str(exc))
+
+
+_READERS: dict[str, Reader] = {
+    "txt": read_txt,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "parquet": read_parquet,
+}
+
+
+def read_document_file(path: str | Path, config: Config | None = None) -> Document:
+    """The single document in a file (for ``compare``): the first one its reader yields.
+
+    Raises :class:`~copytrace.errors.InputError` when the file holds no usable document.
+    """
+    config = config or Config()
+    skips = SkipLog(strict=False)
+    for doc in read_documents([path], config, skips):
+        return doc
+    reasons = ", ".join(f"{reason}" for reason in skips.counts) or "no records"
+    detail = skips.examples[0].detail if skips.examples else ""
+    raise InputError(f"no usable document ({reasons}{': ' + detail if detail else ''})", str(path))

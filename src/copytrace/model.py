@@ -1,0 +1,128 @@
+"""Frozen records passed between the pipeline stages and returned by the API.
+
+Every character offset in these records points into the *original* text of a document, never
+into a normalised copy, so a reported span can be cut out of what the user gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["duplicate", "near_duplicate", "partial"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One text to compare: an id unique within a collection, the text, and metadata.
+
+    ``meta`` holds whatever the source gave: site, url, title, date (publication), crawl_date,
+    and any other field the reader was asked to keep.
+    """
+
+    id: str
+    text: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A record that was not read, and why (counted in the scan summary)."""
+
+    source: str
+    line: int | None
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two documents whose similarity was verified exactly.
+
+    ``jaccard`` is the Jaccard similarity of the two documents' sets of hashed word shingles;
+    ``containment_a`` is the share of A's shingles found in B, ``containment_b`` the share of
+    B's shingles found in A. ``verdict`` is ``duplicate`` when the normalised word sequences
+    are identical, ``near_duplicate`` when Jaccard is at or above the threshold.
+    """
+
+    a: str
+    b: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    verdict: Verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "jaccard": round(self.jaccard, 6),
+            "containment_a": round(self.containment_a, 6),
+            "containment_b": round(self.containment_b, 6),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A connected component of verified pairs.
+
+    ``members`` are in first-seen order; ``representative`` is the member kept in the
+    deduplicated corpus, chosen by ``policy``; ``reason`` says why it was chosen.
+    """
+
+    id: int
+    members: tuple[str, ...]
+    representative: str
+    policy: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "size": len(self.members),
+            "members": list(self.members),
+            "representative": self.representative,
+            "policy": self.policy,
+            "reason": self.reason,
+        }
+
+
+ComparisonVerdict = Literal["duplicate", "near_duplicate", "partial", "different"]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The exact similarity of two documents and the verdict for them.
+
+    ``partial`` means the two are not near-duplicates but one is mostly contained in the
+    other (containment at or above the threshold); ``different`` means neither.
+    """
+
+    a: str
+    b: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    verdict: ComparisonVerdict
+    shingles_a: int
+    shingles_b: int
+    shared_shingles: int
+    threshold: float
+    ngram_size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "verdict": self.verdict,
+            "jaccard": round(self.jaccard, 6),
+            "containment_a": round(self.containment_a, 6),
+            "containment_b": round(self.containment_b, 6),
+            "shingles_a": self.shingles_a,
+            "shingles_b": self.shingles_b,
+            "shared_shingles": self.shared_shingles,
+            "threshold": self.threshold,
+            "ngram_size": self.ngram_size,
+        }

@@ -1,0 +1,270 @@
+"""The one place that chains the stages: ingest -> fingerprint -> candidates -> verify -> cluster.
+
+The CLI, the tests and later the index, the HTTP service and Spark all call :func:`scan` and
+:func:`compare`; nothing is reachable only from the command line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from copytrace.candidates import band_keys, bands_and_rows, candidate_pairs
+from copytrace.cluster import cluster
+from copytrace.config import Config
+from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_text
+from copytrace.ingest import read_document_file, read_documents
+from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
+from copytrace.skips import SkipLog
+from copytrace.verify import similarity, verify
+
+#: progress callback: (stage name, items done, items in all or None when unknown)
+ProgressCallback = Callable[[str, int, int | None], None]
+
+_PROGRESS_EVERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    """What a scan did: counts, skips by reason, the banding used, and time per stage."""
+
+    documents: int
+    skipped: dict[str, int]
+    skip_examples: tuple[Skip, ...]
+    candidates: int
+    pairs: int
+    clusters: int
+    documents_in_clusters: int
+    kept: int
+    bands: int
+    rows: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "skipped": dict(self.skipped),
+            "skipped_total": sum(self.skipped.values()),
+            "skip_examples": [
+                {"source": s.source, "line": s.line, "reason": s.reason, "detail": s.detail}
+                for s in self.skip_examples
+            ],
+            "candidates": self.candidates,
+            "pairs": self.pairs,
+            "clusters": self.clusters,
+            "documents_in_clusters": self.documents_in_clusters,
+            "kept": self.kept,
+            "bands": self.bands,
+            "rows": self.rows,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Verified pairs, clusters, the documents read, and the scan's statistics."""
+
+    pairs: list[Pair]
+    clusters: list[Cluster]
+    documents: list[Document]
+    stats: ScanStats
+    config: Config
+
+    def kept_documents(self) -> Iterator[Document]:
+        """The deduplicated corpus: documents in no cluster, and each cluster's representative,
+        in input order."""
+        dropped = {
+            member
+            for found in self.clusters
+            for member in found.members
+            if member != found.representative
+        }
+        return (doc for doc in self.documents if doc.id not in dropped)
+
+
+def _is_documents(inputs: object) -> bool:
+    return not isinstance(inputs, str | Path)
+
+
+def collect_documents(
+    inputs: Iterable[str | Path] | Iterable[Document],
+    config: Config,
+    skips: SkipLog,
+    fmt: str = "auto",
+    progress: ProgressCallback | None = None,
+) -> list[Document]:
+    """Read ``inputs`` (paths or Documents), dropping repeated ids as counted skips."""
+    items = list(inputs) if not isinstance(inputs, str | Path) else [inputs]
+    docs_given = [item for item in items if isinstance(item, Document)]
+    paths = [item for item in items if not isinstance(item, Document)]
+    stream: Iterable[Document] = docs_given
+    if paths:
+        stream = _chain(docs_given, read_documents(paths, config, skips, fmt))
+    seen: set[str] = set()
+    out: list[Document] = []
+    for doc in stream:
+        if doc.id in seen:
+            skips.skip(
+                str(doc.meta.get("path", doc.id)),
+                None,
+                "duplicate_id",
+                f"id {doc.id!r} was already read",
+            )
+            continue
+        seen.add(doc.id)
+        out.append(doc)
+        if progress is not None and len(out) % _PROGRESS_EVERY == 0:
+            progress("read", len(out), None)
+    return out
+
+
+def _chain(first: Iterable[Document], second: Iterable[Document]) -> Iterator[Document]:
+    yield from first
+    yield from second
+
+
+def fingerprint_documents(
+    docs: Sequence[Document],
+    config: Config,
+    skips: SkipLog,
+    progress: ProgressCallback | None = None,
+) -> tuple[list[Document], list[Fingerprint]]:
+    """Fingerprints of ``docs``; a document with no words is skipped as ``empty``."""
+    permutations = Permutations.from_seed(config.num_perm, config.seed)
+    kept: list[Document] = []
+    prints: list[Fingerprint] = []
+    for number, doc in enumerate(docs, start=1):
+        fp = fingerprint_text(doc.text, config, permutations)
+        if fp.n_words == 0:
+            skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
+        else:
+            kept.append(doc)
+            prints.append(fp)
+        if progress is not None and number % _PROGRESS_EVERY == 0:
+            progress("fingerprint", number, len(docs))
+    return kept, prints
+
+
+def scan(
+    inputs: Iterable[str | Path] | Iterable[Document] | str | Path,
+    config: Config | None = None,
+    *,
+    out: str | Path | None = None,
+    fmt: str = "auto",
+    dedup_format: str = "jsonl",
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Find every pair of documents whose shingle Jaccard is at or above the threshold.
+
+    ``inputs`` are files and folders (any format :mod:`copytrace.ingest` reads) or Documents.
+    With ``out``, writes ``pairs.jsonl``, ``clusters.jsonl``, ``deduplicated.jsonl`` (or
+    ``.parquet``) and ``summary.json`` there (see :mod:`copytrace.report`).
+    """
+    from copytrace.report import check_dedup_format, write_scan
+
+    config = config or Config()
+    check_dedup_format(dedup_format)
+    seconds: dict[str, float] = {}
+    skips = SkipLog(config.strict)
+    clock = time.perf_counter()
+
+    items: Iterable[Any] = [inputs] if isinstance(inputs, str | Path) else inputs
+    docs = collect_documents(items, config, skips, fmt, progress)
+    seconds["read"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    docs, prints = fingerprint_documents(docs, config, skips, progress)
+    seconds["fingerprint"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    bands, rows = bands_and_rows(config)
+    if prints:
+        signatures = np.stack([fp.signature for fp in prints])
+        lefts, rights = candidate_pairs(band_keys(signatures, bands, rows))
+    else:
+        lefts = rights = np.empty(0, dtype=np.int64)
+    seconds["candidates"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    ids = [doc.id for doc in docs]
+    pairs = []
+    for number, pair in enumerate(verify(lefts, rights, prints, ids, config.threshold), 1):
+        pairs.append(pair)
+        if progress is not None and number % _PROGRESS_EVERY == 0:
+            progress("verify", number, None)
+    seconds["verify"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    lengths = [fp.n_words for fp in prints]
+    clusters = cluster(
+        ids, pairs, lengths, [doc.meta for doc in docs], config.representative, config.date_fields
+    )
+    seconds["cluster"] = time.perf_counter() - clock
+
+    in_clusters = sum(len(c.members) for c in clusters)
+    stats = ScanStats(
+        documents=len(docs),
+        skipped=dict(skips.counts),
+        skip_examples=tuple(skips.examples),
+        candidates=int(lefts.shape[0]),
+        pairs=len(pairs),
+        clusters=len(clusters),
+        documents_in_clusters=in_clusters,
+        kept=len(docs) - in_clusters + len(clusters),
+        bands=bands,
+        rows=rows,
+        seconds=seconds,
+    )
+    result = ScanResult(pairs, clusters, docs, stats, config)
+    if out is not None:
+        clock = time.perf_counter()
+        write_scan(result, Path(out), dedup_format)
+        seconds["write"] = time.perf_counter() - clock
+    return result
+
+
+def _as_document(item: str | Document, name: str) -> Document:
+    return item if isinstance(item, Document) else Document(name, item)
+
+
+def compare(a: str | Document, b: str | Document, config: Config | None = None) -> Comparison:
+    """Exact similarity of two texts (or Documents) and the verdict for them."""
+    config = config or Config()
+    doc_a, doc_b = _as_document(a, "a"), _as_document(b, "b")
+    permutations = Permutations.from_seed(config.num_perm, config.seed)
+    fa = fingerprint_text(doc_a.text, config, permutations)
+    fb = fingerprint_text(doc_b.text, config, permutations)
+    sim = similarity(fa.shingles, fb.shingles)
+    verdict: ComparisonVerdict
+    if fa.n_words and fa.digest == fb.digest and fa.n_words == fb.n_words:
+        verdict = "duplicate"
+    elif sim.jaccard >= config.threshold:
+        verdict = "near_duplicate"
+    elif max(sim.containment_a, sim.containment_b) >= config.threshold:
+        verdict = "partial"
+    else:
+        verdict = "different"
+    return Comparison(
+        a=doc_a.id,
+        b=doc_b.id,
+        jaccard=sim.jaccard,
+        containment_a=sim.containment_a,
+        containment_b=sim.containment_b,
+        verdict=verdict,
+        shingles_a=int(fa.shingles.shape[0]),
+        shingles_b=int(fb.shingles.shape[0]),
+        shared_shingles=sim.shared,
+        threshold=config.threshold,
+        ngram_size=config.ngram_size,
+    )
+
+
+def compare_files(a: str | Path, b: str | Path, config: Config | None = None) -> Comparison:
+    """:func:`compare` of the documents in two files (any format ingest reads)."""
+    config = config or Config()
+    return compare(read_document_file(a, config), read_document_file(b, config), config)

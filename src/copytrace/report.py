@@ -1,0 +1,131 @@
+"""Writing a scan's results: machine-readable files, written so that none is ever half-written.
+
+Contract: :func:`write_scan` writes into ``out`` (created if needed):
+
+- ``pairs.jsonl``: one verified pair a line (:meth:`copytrace.model.Pair.to_dict`);
+- ``clusters.jsonl``: one cluster a line (:meth:`copytrace.model.Cluster.to_dict`);
+- ``deduplicated.jsonl`` or ``deduplicated.parquet``: the input with one document per
+  cluster (its representative) plus every document in no cluster, in input order, each as
+  ``{id_field: id, text_field: text, **meta}`` so that it can be scanned again;
+- ``summary.json``: the scan's statistics and settings.
+
+Each file is written to a temporary name in ``out`` and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from copytrace.errors import ConfigError
+from copytrace.model import Document
+
+if TYPE_CHECKING:
+    from copytrace.config import Config
+    from copytrace.pipeline import ScanResult
+
+DEDUP_FORMATS: tuple[str, ...] = ("jsonl", "parquet")
+
+
+def check_dedup_format(fmt: str) -> None:
+    if fmt not in DEDUP_FORMATS:
+        raise ConfigError(f"dedup format must be one of {', '.join(DEDUP_FORMATS)}, got {fmt!r}")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` that replaces it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_text(target: Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``target`` only once fully written."""
+    with atomic_path(target) as temp, temp.open("w", encoding="utf-8") as handle:
+        yield handle
+
+
+def write_jsonl(target: Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write ``rows`` as JSON Lines atomically; returns the number of rows."""
+    count = 0
+    with atomic_text(target) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, default=str))
+            handle.write("\n")
+            count += 1
+    return count
+
+
+def document_record(doc: Document, config: Config) -> dict[str, Any]:
+    """A document as a flat record with the configured id and text field names."""
+    record: dict[str, Any] = {config.id_field: doc.id, config.text_field: doc.text}
+    for key, value in doc.meta.items():
+        record.setdefault(key, value)
+    return record
+
+
+def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -> None:
+    """Write records as Parquet; metadata that does not fit one schema goes in a JSON column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.Table.from_pylist(records)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        table = pa.Table.from_pylist(
+            [
+                {
+                    config.id_field: r[config.id_field],
+                    config.text_field: r[config.text_field],
+                    "meta": json.dumps(
+                        {
+                            k: v
+                            for k, v in r.items()
+                            if k not in (config.id_field, config.text_field)
+                        },
+                        ensure_ascii=False,
+                        default=str,
+                    ),
+                }
+                for r in records
+            ]
+        )
+    with atomic_path(target) as temp:
+        pq.write_table(table, temp)
+
+
+def write_scan(result: ScanResult, out: Path, dedup_format: str = "jsonl") -> None:
+    """Write a scan's files into ``out`` (see the module docstring)."""
+    check_dedup_format(dedup_format)
+    out.mkdir(parents=True, exist_ok=True)
+    config = result.config
+    write_jsonl(out / "pairs.jsonl", (pair.to_dict() for pair in result.pairs))
+    write_jsonl(out / "clusters.jsonl", (found.to_dict() for found in result.clusters))
+    kept = (document_record(doc, config) for doc in result.kept_documents())
+    if dedup_format == "parquet":
+        write_parquet(out / "deduplicated.parquet", list(kept), config)
+    else:
+        write_jsonl(out / "deduplicated.jsonl", kept)
+    summary = {"stats": result.stats.to_dict(), "config": _config_dict(config)}
+    with atomic_text(out / "summary.json") as handle:
+        json.dump(summary, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+
+
+def _config_dict(config: Config) -> dict[str, Any]:
+    values = asdict(config)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
