@@ -55,6 +55,13 @@ class Config:
         Documents longer than this (in characters) are skipped as ``too_large``.
     date_fields
         Metadata fields holding a document's date, tried in order.
+    partial
+        Also look for partial copies: a passage of one document reused inside another.
+    min_passage_words
+        The shortest shared passage reported as a partial copy (in words).
+    max_anchor_df
+        Anchors found in more documents than this are boilerplate and ignored for partial
+        copies (they still count towards Jaccard).
     """
 
     threshold: float = 0.8
@@ -70,6 +77,9 @@ class Config:
     meta_fields: tuple[str, ...] = ()
     max_chars: int = 10_000_000
     date_fields: tuple[str, ...] = field(default=DEFAULT_DATE_FIELDS)
+    partial: bool = True
+    min_passage_words: int = 50
+    max_anchor_df: int = 50
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -94,6 +104,13 @@ class Config:
             )
         if self.max_chars < 1:
             raise ConfigError(f"max_chars must be positive, got {self.max_chars}")
+        if self.min_passage_words < self.ngram_size:
+            raise ConfigError(
+                f"min_passage_words ({self.min_passage_words}) must be at least ngram_size "
+                f"({self.ngram_size})"
+            )
+        if self.max_anchor_df < 2:
+            raise ConfigError(f"max_anchor_df must be at least 2, got {self.max_anchor_df}")
         if not self.id_field or not self.text_field:
             raise ConfigError("id_field and text_field must be non-empty")
 

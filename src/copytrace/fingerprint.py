@@ -128,21 +128,39 @@ def sequence_digest(folded: Sequence[str]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What the candidate and verify stages need to know of one document."""
+    """What the candidate and verify stages need to know of one document.
+
+    ``anchors`` are the winnowed shingle hashes used to find partial copies (empty when
+    partial copies are not looked for).
+    """
 
     shingles: U64
     signature: U32
     digest: int
     n_words: int
+    anchors: U64
 
 
 def fingerprint_text(text: str, config: Config, permutations: Permutations) -> Fingerprint:
     """Fingerprint one text with the settings of ``config``."""
     folded = words(text)
-    shingles = np.unique(shingle_hashes(word_hashes(folded), config.ngram_size))
+    ordered = shingle_hashes(word_hashes(folded), config.ngram_size)
+    shingles = np.unique(ordered)
+    if config.partial:
+        from copytrace.anchors import anchor_window, winnow
+
+        anchors = winnow(ordered, anchor_window(config.min_passage_words, config.ngram_size))
+    else:
+        anchors = np.empty(0, dtype=np.uint64)
     return Fingerprint(
         shingles=shingles,
         signature=minhash(shingles, permutations),
         digest=sequence_digest(folded),
         n_words=len(folded),
+        anchors=anchors,
     )
+
+
+def ordered_shingles(text: str, ngram_size: int) -> U64:
+    """The shingle hashes of ``text`` in text order, with repeats."""
+    return shingle_hashes(word_hashes(words(text)), ngram_size)

@@ -43,7 +43,8 @@ class Pair:
     ``jaccard`` is the Jaccard similarity of the two documents' sets of hashed word shingles;
     ``containment_a`` is the share of A's shingles found in B, ``containment_b`` the share of
     B's shingles found in A. ``verdict`` is ``duplicate`` when the normalised word sequences
-    are identical, ``near_duplicate`` when Jaccard is at or above the threshold.
+    are identical, ``near_duplicate`` when Jaccard is at or above the threshold, ``partial``
+    when below it but the two share a passage of at least ``min_passage_words`` words.
     """
 
     a: str
@@ -96,8 +97,8 @@ ComparisonVerdict = Literal["duplicate", "near_duplicate", "partial", "different
 class Comparison:
     """The exact similarity of two documents and the verdict for them.
 
-    ``partial`` means the two are not near-duplicates but one is mostly contained in the
-    other (containment at or above the threshold); ``different`` means neither.
+    ``partial`` means the two are not near-duplicates but share a passage of at least
+    ``min_passage_words`` words; ``different`` means neither.
     """
 
     a: str

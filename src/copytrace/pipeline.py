@@ -6,6 +6,7 @@ The CLI, the tests and later the index, the HTTP service and Spark all call :fun
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,14 +15,21 @@ from typing import Any
 
 import numpy as np
 
-from copytrace.candidates import band_keys, bands_and_rows, candidate_pairs
+from copytrace.anchors import anchor_pairs
+from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
 from copytrace.cluster import cluster
 from copytrace.config import Config
-from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_text
+from copytrace.fingerprint import (
+    U64,
+    Fingerprint,
+    Permutations,
+    fingerprint_text,
+    ordered_shingles,
+)
 from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
 from copytrace.skips import SkipLog
-from copytrace.verify import similarity, verify
+from copytrace.verify import longest_shared_passage, similarity, verify
 
 #: progress callback: (stage name, items done, items in all or None when unknown)
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -150,6 +158,24 @@ def fingerprint_documents(
     return kept, prints
 
 
+def find_candidates(
+    prints: Sequence[Fingerprint], config: Config, bands: int, rows: int
+) -> tuple[I64, I64]:
+    """Candidate pairs (left < right, sorted, unique): LSH buckets, plus pairs sharing
+    winnowed anchors when partial copies are looked for."""
+    if not prints:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    signatures = np.stack([fp.signature for fp in prints])
+    lefts, rights = candidate_pairs(band_keys(signatures, bands, rows))
+    if not config.partial:
+        return lefts, rights
+    anchor_lefts, anchor_rights = anchor_pairs([fp.anchors for fp in prints], config.max_anchor_df)
+    n = len(prints)
+    encoded = np.union1d(lefts * n + rights, anchor_lefts * n + anchor_rights)
+    return encoded // n, encoded % n
+
+
 def scan(
     inputs: Iterable[str | Path] | Iterable[Document] | str | Path,
     config: Config | None = None,
@@ -183,17 +209,19 @@ def scan(
 
     clock = time.perf_counter()
     bands, rows = bands_and_rows(config)
-    if prints:
-        signatures = np.stack([fp.signature for fp in prints])
-        lefts, rights = candidate_pairs(band_keys(signatures, bands, rows))
-    else:
-        lefts = rights = np.empty(0, dtype=np.int64)
+    lefts, rights = find_candidates(prints, config, bands, rows)
     seconds["candidates"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     ids = [doc.id for doc in docs]
+
+    @functools.lru_cache(maxsize=4096)
+    def ordered(index: int) -> U64:
+        return ordered_shingles(docs[index].text, config.ngram_size)
+
     pairs = []
-    for number, pair in enumerate(verify(lefts, rights, prints, ids, config.threshold), 1):
+    verified = verify(lefts, rights, prints, ids, config, ordered)
+    for number, pair in enumerate(verified, 1):
         pairs.append(pair)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress("verify", number, None)
@@ -245,7 +273,15 @@ def compare(a: str | Document, b: str | Document, config: Config | None = None) 
         verdict = "duplicate"
     elif sim.jaccard >= config.threshold:
         verdict = "near_duplicate"
-    elif max(sim.containment_a, sim.containment_b) >= config.threshold:
+    elif (
+        config.partial
+        and longest_shared_passage(
+            ordered_shingles(doc_a.text, config.ngram_size),
+            ordered_shingles(doc_b.text, config.ngram_size),
+            config.ngram_size,
+        )
+        >= config.min_passage_words
+    ):
         verdict = "partial"
     else:
         verdict = "different"
