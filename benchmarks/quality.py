@@ -13,6 +13,7 @@ of planted copy. Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
@@ -178,6 +179,23 @@ def recall_by_kind(
     return out
 
 
+def jaccard_histogram(truth: dict[PairKey, float], threshold: float) -> dict[str, int]:
+    """Ground-truth pairs counted in four equal bins from ``threshold`` to 1, and at exactly 1.
+
+    Pairs just above the threshold are the ones an LSH most easily misses.
+    """
+    step = (1.0 - threshold) / 4
+    edges = [threshold + i * step for i in range(5)]
+    labels = [f"{lo:.3f}-{hi:.3f}" for lo, hi in itertools.pairwise(edges)]
+    counts = dict.fromkeys([*labels, "1.0"], 0)
+    for value in truth.values():
+        if value >= 1.0:
+            counts["1.0"] += 1
+        else:
+            counts[labels[min(3, max(0, int((value - threshold) / step)))]] += 1
+    return counts
+
+
 def describe_pair(key: PairKey, planted: dict[str, tuple[str, str]]) -> str:
     """``a b`` with the planted kind of either side, for the miss reports."""
     notes = [f"{side}<-{planted[side][0]} ({planted[side][1]})" for side in key if side in planted]
@@ -328,6 +346,7 @@ def run_quality(
         "ground_truth": {
             "pairs": len(truth),
             "planted_pairs": len(planted_keys & truth.keys()),
+            "by_jaccard": jaccard_histogram(truth, threshold),
             "seconds": round(truth_seconds, 2),
         },
         "copytrace": {
