@@ -2,7 +2,7 @@
 
 Contract: :func:`lsh_params` derives bands and rows from the user's threshold so that a pair
 whose Jaccard equals the threshold becomes a candidate with probability at least
-``recall_at_threshold`` (0.995 by default), choosing among such settings the one that lets
+``recall_at_threshold`` (0.999 by default), choosing among such settings the one that lets
 fewest dissimilar pairs through. A false candidate costs one exact verification; a missed one
 is lost for good, which is why recall is the constraint and false positives the cost.
 
@@ -23,7 +23,7 @@ from copytrace.fingerprint import U32, U64, _fmix64
 
 I64 = npt.NDArray[np.int64]
 
-DEFAULT_RECALL_AT_THRESHOLD = 0.995
+DEFAULT_RECALL_AT_THRESHOLD = 0.999
 
 
 def candidate_probability(jaccard: npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.float64]:
