@@ -24,9 +24,15 @@ def main(source: Path, target: Path, count: int = 150, seed: int = 7) -> None:
     chosen = rng.sample(docs, count)
     out = []
     for number, doc in enumerate(chosen):
-        out.append({"id": f"wiki-{number:03d}", "title": doc["title"], "text": doc["text"],
-                    "date": f"2024-0{1 + number % 9}-1{number % 10}",
-                    "site": "en.wikipedia.org"})
+        out.append(
+            {
+                "id": f"wiki-{number:03d}",
+                "title": doc["title"],
+                "text": doc["text"],
+                "date": f"2024-0{1 + number % 9}-1{number % 10}",
+                "site": "en.wikipedia.org",
+            }
+        )
     planted = []
     for number, doc in enumerate(out[:12]):
         text = doc["text"]
@@ -34,7 +40,9 @@ def main(source: Path, target: Path, count: int = 150, seed: int = 7) -> None:
         if kind == "typography":
             copy = text.translate(CURLY).replace(" of ", " of\u00a0")
         elif kind == "headline":
-            copy = f"{doc['title'].upper()}\nPhoto: Wikimedia Commons\n\n{text}\n\nShare this article"
+            copy = (
+                f"{doc['title'].upper()}\nPhoto: Wikimedia Commons\n\n{text}\n\nShare this article"
+            )
         elif kind == "edits":
             words = text.split()
             for _ in range(max(1, len(words) // 60)):
@@ -43,8 +51,15 @@ def main(source: Path, target: Path, count: int = 150, seed: int = 7) -> None:
         else:
             words = text.split()
             copy = " ".join(words[: int(len(words) * 0.92)])
-        planted.append({"id": f"copy-{number:02d}-{kind}", "title": doc["title"], "text": copy,
-                        "date": "2024-11-01", "site": "mirror.example"})
+        planted.append(
+            {
+                "id": f"copy-{number:02d}-{kind}",
+                "title": doc["title"],
+                "text": copy,
+                "date": "2024-11-01",
+                "site": "mirror.example",
+            }
+        )
     rows = out + planted
     rng.shuffle(rows)
     with target.open("w", encoding="utf-8") as handle:

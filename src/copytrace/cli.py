@@ -286,9 +286,9 @@ def print_summary(console: Console, result: ScanResult, out: Path, seconds: floa
 @handle_errors
 def compare_command(a: Path, b: Path, as_json: bool, **options: Any) -> None:
     """Compare the documents in files A and B: verdict, Jaccard and containment."""
-    options.pop("fmt")
+    fmt = options.pop("fmt")
     config = build_config(options)
-    comparison = compare_files(a, b, config)
+    comparison = compare_files(a, b, config, fmt)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
     else:

@@ -1,16 +1,18 @@
 """Reading dates out of metadata values, for ordering captures and choosing representatives.
 
 Contract: :func:`parse_date` accepts ISO 8601 dates and datetimes (with or without time zone,
-``Z`` included), Unix timestamps, RFC 2822 dates as found in feeds and HTTP headers, and
-common news formats ("27 Mar 2024", "March 27, 2024 11:29"); it returns an aware UTC datetime
-(naive inputs are taken as UTC) or ``None`` when the value is not a date it can read.
+``Z`` included), Unix timestamps (numbers, or strings of 9 to 13 digits), ``YYYYMMDD`` and
+``YYYYMMDDhhmmss`` digit strings, ``date`` and ``datetime`` objects, RFC 2822 dates as found
+in feeds and HTTP headers, and common news formats ("27 Mar 2024", "March 27, 2024 11:29").
+It returns an aware UTC datetime (naive inputs are taken as UTC) or ``None`` when the value is
+not a date it can read.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -30,7 +32,6 @@ _FORMATS = (
     "%b %d, %Y %H:%M",
     "%Y/%m/%d",
     "%d.%m.%Y",
-    "%Y%m%d%H%M%S",
 )
 _SPACES = re.compile(r"\s+")
 
@@ -39,10 +40,28 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _parse_digits(text: str) -> datetime | None:
+    """All digits: 8 is YYYYMMDD, 14 is YYYYMMDDhhmmss (WARC and CDX dates), 9 to 13 digits
+    a Unix timestamp in seconds or milliseconds."""
+    formats = {8: "%Y%m%d", 14: "%Y%m%d%H%M%S"}
+    if len(text) in formats:
+        try:
+            return datetime.strptime(text, formats[len(text)]).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    if 9 <= len(text) <= 13:
+        return parse_date(int(text))
+    return None
+
+
 def parse_date(value: Any) -> datetime | None:
     """The date in ``value``, as an aware UTC datetime, or ``None``."""
     if isinstance(value, datetime):
         return _aware(value)
+    if isinstance(value, date):  # pyarrow gives dates for Parquet date32/date64 columns
+        return datetime.combine(value, time(), tzinfo=UTC)
+    if isinstance(value, str) and value.strip().isdigit():
+        return _parse_digits(value.strip())
     if isinstance(value, int | float) and not isinstance(value, bool):
         # seconds, or milliseconds since the epoch (values past year 33658 in seconds)
         seconds = value / 1000 if abs(value) > 1e12 else value

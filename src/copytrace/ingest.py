@@ -7,7 +7,7 @@ The format is chosen by extension (``--format`` overrides it):
 ==========  =============================================  ======================
 format      extensions                                     document id
 ==========  =============================================  ======================
-txt         .txt                                           the file name
+txt         .txt (+ .gz, .zst)                             path in the folder
 jsonl       .jsonl .ndjson .json (each + .gz, .zst)        ``id_field``
 csv         .csv .tsv (each + .gz, .zst)                   ``id_field`` column
 parquet     .parquet                                       ``id_field`` column
@@ -68,8 +68,10 @@ def detect_format(path: Path) -> str | None:
     return _EXTENSIONS.get(suffixes[-1])
 
 
-def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterator[Path]:
-    """Files named by ``inputs``; folders walked recursively in sorted order.
+def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterator[tuple[Path, str]]:
+    """(file, name) for the files named by ``inputs``; folders walked recursively in sorted
+    order. ``name`` is the file's path relative to the folder given (its file name when the
+    file was named itself), so that two ``a.txt`` in different subfolders stay apart.
 
     In a folder only files of a known format (or of ``fmt`` when given) are taken; a file
     named explicitly is always taken.
@@ -78,13 +80,13 @@ def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterato
         path = Path(item)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 found = detect_format(child)
                 if found is not None and (fmt == "auto" or found == fmt):
-                    yield child
+                    yield child, child.relative_to(path).as_posix()
         elif path.is_file():
-            yield path
+            yield path, path.name
         else:
             raise InputError(f"no such file or folder: {path}")
 
@@ -100,7 +102,7 @@ def read_documents(
     skips = skips if skips is not None else SkipLog(config.strict)
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    for path in iter_input_files(inputs, fmt):
+    for path, name in iter_input_files(inputs, fmt):
         chosen = detect_format(path) if fmt == "auto" else fmt
         if chosen is None:
             skips.skip(
@@ -109,8 +111,10 @@ def read_documents(
                 "unknown_format",
                 "extension not recognised; name the format with --format",
             )
-            continue
-        yield from _reader(chosen)(path, config, skips)
+        elif chosen == "txt":
+            yield from read_txt(path, config, skips, doc_id=name)
+        else:
+            yield from _reader(chosen)(path, config, skips)
 
 
 def _reader(fmt: str) -> Reader:
@@ -178,10 +182,56 @@ def _open_binary(path: Path) -> IO[bytes]:
             import zstandard
         except ImportError as exc:
             raise DependencyError("zstandard", "zstd", "Reading .zst files") from exc
-        reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
-        # the zstd reader is raw: buffering gives it line iteration
-        return io.BufferedReader(reader)
+        return io.BufferedReader(_ZstdStream(path.open("rb"), zstandard.ZstdDecompressor()))
     return path.open("rb")
+
+
+class _ZstdStream(io.RawIOBase):
+    """The decompressed bytes of a .zst file, frame after frame.
+
+    zstandard's own stream reader ends quietly at a cut frame; this one raises ``EOFError``
+    when the file ends inside a frame, so a truncated archive is reported as such.
+    """
+
+    def __init__(self, handle: IO[bytes], decompressor: Any) -> None:
+        self._handle = handle
+        self._decompressor = decompressor
+        self._frame = decompressor.decompressobj()
+        self._pending = b""
+        self._started = False
+        self._finished = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._pending and not self._finished:
+            chunk = self._handle.read(1 << 16)
+            if not chunk:
+                self._finished = True
+                if self._started and not self._frame.eof:
+                    raise EOFError("compressed file ended in the middle of a frame")
+                break
+            self._started = True
+            self._pending = self._decompress(chunk)
+            while self._frame.eof and self._frame.unused_data:
+                rest = self._frame.unused_data
+                self._frame = self._decompressor.decompressobj()
+                self._pending += self._decompress(rest)
+        size = min(len(target), len(self._pending))
+        target[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _decompress(self, data: bytes) -> bytes:
+        try:
+            return bytes(self._frame.decompress(data))
+        except Exception as exc:  # zstandard.ZstdError: report damage as the I/O error it is
+            raise OSError(f"damaged zstd data: {exc}") from exc
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
 
 
 _TRUNCATION_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
@@ -199,10 +249,6 @@ def _lines(path: Path, skips: SkipLog) -> Iterator[tuple[int, bytes]]:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
         skips.skip(str(path), number + 1, "truncated_archive", str(exc) or type(exc).__name__)
-    except Exception as exc:  # zstandard raises its own ZstdError for damaged frames
-        if type(exc).__name__ != "ZstdError":
-            raise
-        skips.skip(str(path), number + 1, "truncated_archive", str(exc))
 
 
 def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
@@ -212,7 +258,8 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
         if not raw.strip():
             continue
         try:
-            line = raw.decode("utf-8")
+            # a byte order mark may open the file (Windows tools write one)
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
             continue
@@ -230,15 +277,19 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
             yield doc
 
 
-def read_txt(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
-    """A plain text file is one document whose id is the file name."""
+def read_txt(
+    path: Path, config: Config, skips: SkipLog, doc_id: str | None = None
+) -> Iterator[Document]:
+    """A plain text file is one document; its id is ``doc_id``, by default the file name."""
     source = str(path)
     try:
-        data = (
-            _open_binary(path).read() if path.suffix.lower() in _COMPRESSIONS else path.read_bytes()
-        )
-    except OSError as exc:
-        skips.skip(source, None, "unreadable_file", str(exc))
+        with _open_binary(path) as handle:
+            data = handle.read()
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        skips.skip(source, None, "unreadable_file", exc.strerror or str(exc))
+        return
+    except _TRUNCATION_ERRORS as exc:
+        skips.skip(source, None, "truncated_archive", str(exc) or type(exc).__name__)
         return
     try:
         text = data.decode("utf-8-sig")
@@ -246,7 +297,7 @@ def read_txt(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
         skips.skip(source, None, "bad_utf8", f"invalid byte at offset {exc.start}")
         return
     meta = {"path": source}
-    doc = make_document(path.name, text, meta, source, None, config, skips)
+    doc = make_document(doc_id or path.name, text, meta, source, None, config, skips)
     if doc is not None:
         yield doc
 
@@ -354,14 +405,16 @@ _READERS: dict[str, Reader] = {
 }
 
 
-def read_document_file(path: str | Path, config: Config | None = None) -> Document:
+def read_document_file(
+    path: str | Path, config: Config | None = None, fmt: str = "auto"
+) -> Document:
     """The single document in a file (for ``compare``): the first one its reader yields.
 
     Raises :class:`~copytrace.errors.InputError` when the file holds no usable document.
     """
     config = config or Config()
     skips = SkipLog(strict=False)
-    for doc in read_documents([path], config, skips):
+    for doc in read_documents([path], config, skips, fmt):
         return doc
     reasons = ", ".join(f"{reason}" for reason in skips.counts) or "no records"
     detail = skips.examples[0].detail if skips.examples else ""

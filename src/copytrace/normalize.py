@@ -3,9 +3,9 @@
 Contract: :func:`tokenize` turns a text into words; each word is folded (Unicode NFKC, case
 folding, soft hyphens and zero-width characters removed, Latin look-alike letters from other
 scripts mapped to Latin inside mixed-script words) and carries the ``[start, end)`` character
-offsets of the original text it came from. Punctuation, quotes, dashes and every kind of space
-separate words and are not words themselves, so curly and straight quotes, en and em dashes,
-and no-break spaces fold to the same word sequence. Digits are kept: "12 percent" and
+offsets of the original text it came from. Punctuation, quotes, dashes, "_" and every kind of
+space separate words and are not words themselves, so curly and straight quotes, en and em
+dashes, and no-break spaces fold to the same word sequence. Digits are kept: "12 percent" and
 "15 percent" differ.
 
 :func:`words` gives the same folded words without offsets, faster; the two always agree.
@@ -75,21 +75,51 @@ def _char_range(lo: int, hi: int) -> str:
 _ASCII_WORD = re.compile(r"\w+", re.ASCII)
 
 
-@lru_cache(maxsize=1 << 16)
-def fold_word(raw: str) -> str:
-    """Fold one raw word: NFKC, ignorables removed, case folded, look-alikes mapped to Latin.
-
-    May return ``""`` (a run of ignorables only), which callers drop.
-    """
-    if raw.isascii():
-        return raw.lower()
+def _fold_once(raw: str) -> str:
+    """One folding pass: ignorables removed, NFKC, look-alikes mapped, case folded, NFKC."""
     word = unicodedata.normalize("NFKC", raw.translate(_DELETE_IGNORABLE))
     if not word.isascii() and _CONFUSABLE_CHARS.intersection(word) and _has_ascii_letter(word):
         word = word.translate(_CONFUSABLES)
     word = word.casefold()
-    # casefold can produce a form that NFKC changes again; one more pass makes folding
-    # idempotent.
     return word if word.isascii() else unicodedata.normalize("NFKC", word)
+
+
+@lru_cache(maxsize=1 << 16)
+def fold_pieces(raw: str, _depth: int = 0) -> tuple[str, ...]:
+    """The folded words of one raw word (usually one; none for a run of ignorables).
+
+    Folding can split a word: NFKC turns "½" into "1⁄2" and "⑴" into "(1)", whose
+    separators make two words. Each piece is folded again until it no longer changes (case
+    folding can create a look-alike letter, and NFKC can undo case folding), so that folding
+    the folded words changes nothing.
+    """
+    if raw.isascii():
+        return (raw.lower(),) if raw else ()
+    pattern = _token_pattern()
+    out: list[str] = []
+    for piece in pattern.findall(_fold_once(raw).replace("_", " ")):
+        word = piece
+        for _ in range(4):
+            again = _fold_once(word)
+            if again == word:
+                break
+            word = again
+        if not word:
+            continue
+        if _depth < 3 and (pattern.fullmatch(word) is None or "_" in word):
+            out.extend(fold_pieces(word, _depth + 1))
+        else:
+            out.append(word)
+    return tuple(out)
+
+
+def fold_word(raw: str) -> str:
+    """Fold one raw word: NFKC, ignorables removed, case folded, look-alikes mapped to Latin.
+
+    Returns ``""`` for a run of ignorables, and the pieces joined by spaces in the rare case
+    where folding splits the word (see :func:`fold_pieces`).
+    """
+    return " ".join(fold_pieces(raw))
 
 
 def _has_ascii_letter(word: str) -> bool:
@@ -108,27 +138,36 @@ class Tokens:
         return len(self.words)
 
 
+def _separate_underscores(text: str) -> str:
+    # "_" is a word character to regular expressions but a separator to readers; replacing it
+    # with a space keeps every offset.
+    return text.replace("_", " ") if "_" in text else text
+
+
 def words(text: str) -> list[str]:
     """The folded words of ``text`` (no offsets)."""
+    text = _separate_underscores(text)
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
-    out = []
+    out: list[str] = []
     for raw in _token_pattern().findall(text):
-        word = fold_word(raw)
-        if word:
-            out.append(word)
+        out.extend(fold_pieces(raw))
     return out
 
 
 def tokenize(text: str) -> Tokens:
-    """The folded words of ``text`` with their offsets into ``text``."""
+    """The folded words of ``text`` with their offsets into ``text``.
+
+    A raw word that folding splits (see :func:`fold_pieces`) gives several words with the
+    same offsets.
+    """
+    text = _separate_underscores(text)
     pattern = _ASCII_WORD if text.isascii() else _token_pattern()
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for match in pattern.finditer(text):
-        word = fold_word(match.group())
-        if word:
+        for word in fold_pieces(match.group()):
             out.append(word)
             starts.append(match.start())
             ends.append(match.end())

@@ -229,8 +229,10 @@ def scan(
 
     clock = time.perf_counter()
     lengths = [fp.n_words for fp in prints]
+    # partial copies share a passage, not the document: they do not merge clusters
+    whole = [pair for pair in pairs if pair.verdict != "partial"]
     clusters = cluster(
-        ids, pairs, lengths, [doc.meta for doc in docs], config.representative, config.date_fields
+        ids, whole, lengths, [doc.meta for doc in docs], config.representative, config.date_fields
     )
     seconds["cluster"] = time.perf_counter() - clock
 
@@ -300,7 +302,10 @@ def compare(a: str | Document, b: str | Document, config: Config | None = None) 
     )
 
 
-def compare_files(a: str | Path, b: str | Path, config: Config | None = None) -> Comparison:
-    """:func:`compare` of the documents in two files (any format ingest reads)."""
+def compare_files(
+    a: str | Path, b: str | Path, config: Config | None = None, fmt: str = "auto"
+) -> Comparison:
+    """:func:`compare` of the documents in two files (any format ingest reads; ``fmt``
+    overrides the format chosen by extension)."""
     config = config or Config()
-    return compare(read_document_file(a, config), read_document_file(b, config), config)
+    return compare(read_document_file(a, config, fmt), read_document_file(b, config, fmt), config)

@@ -1,0 +1,150 @@
+"""candidates: banding derived from the threshold, and candidate pairs from band keys."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from copytrace.candidates import (
+    DEFAULT_RECALL_AT_THRESHOLD,
+    band_keys,
+    bands_and_rows,
+    candidate_pairs,
+    candidate_probability,
+    lsh_params,
+)
+from copytrace.config import Config
+
+THRESHOLDS = [round(0.5 + 0.05 * i, 2) for i in range(10)]  # 0.5 .. 0.95
+
+
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_lsh_params_catch_a_pair_at_the_threshold(threshold: float, num_perm: int) -> None:
+    bands, rows = lsh_params(threshold, num_perm)
+    assert bands >= 1
+    assert rows >= 1
+    assert bands * rows <= num_perm
+    recall = float(candidate_probability(threshold, bands, rows))
+    assert recall >= 0.995
+    assert recall >= DEFAULT_RECALL_AT_THRESHOLD
+
+
+def test_lsh_params_is_the_least_permissive_setting_with_enough_recall() -> None:
+    threshold, num_perm = 0.8, 128
+    grid = np.linspace(0.0, threshold, 200, endpoint=False)
+    chosen = lsh_params(threshold, num_perm)
+    area = {}
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if candidate_probability(threshold, bands, rows) >= DEFAULT_RECALL_AT_THRESHOLD:
+            area[(bands, rows)] = float(
+                np.trapezoid(candidate_probability(grid, bands, rows), grid)
+            )
+    assert chosen in area
+    assert area[chosen] == min(area.values())
+
+
+def test_candidate_probability_is_monotone_in_jaccard() -> None:
+    j = np.linspace(0, 1, 101)
+    p = candidate_probability(j, 25, 5)
+    assert p[0] == 0.0
+    assert p[-1] == 1.0
+    assert np.all(np.diff(p) >= 0)
+
+
+def test_bands_and_rows_uses_the_configured_banding() -> None:
+    assert bands_and_rows(Config(bands=16, rows=8)) == (16, 8)
+    assert bands_and_rows(Config(threshold=0.7)) == lsh_params(0.7, 128)
+
+
+# --- candidate pairs ----------------------------------------------------------------------
+
+
+def _as_pairs(lefts: np.ndarray, rights: np.ndarray) -> list[tuple[int, int]]:
+    return list(zip(lefts.tolist(), rights.tolist(), strict=True))
+
+
+def test_identical_rows_are_candidates() -> None:
+    rng = np.random.default_rng(0)
+    signatures = rng.integers(0, 2**32, size=(6, 20), dtype=np.uint32)
+    signatures[4] = signatures[1]
+    signatures[5] = signatures[1]
+    lefts, rights = candidate_pairs(band_keys(signatures, 5, 4))
+    assert _as_pairs(lefts, rights) == [(1, 4), (1, 5), (4, 5)]
+
+
+def test_every_pair_of_identical_documents() -> None:
+    signatures = np.zeros((7, 8), dtype=np.uint32)
+    lefts, rights = candidate_pairs(band_keys(signatures, 4, 2))
+    assert _as_pairs(lefts, rights) == list(itertools.combinations(range(7), 2))
+
+
+def test_fewer_than_two_documents_have_no_pairs() -> None:
+    for n in (0, 1):
+        lefts, rights = candidate_pairs(band_keys(np.zeros((n, 8), dtype=np.uint32), 4, 2))
+        assert lefts.shape == rights.shape == (0,)
+
+
+def test_one_shared_band_is_enough_and_bands_do_not_mix() -> None:
+    signatures = np.array(
+        [
+            [1, 2, 3, 4, 5, 6],
+            [9, 9, 3, 4, 8, 8],  # shares band 1 with document 0
+            [3, 4, 1, 2, 7, 7],  # document 0's bands 0 and 1 swapped: must not match
+            [1, 0, 0, 4, 0, 6],  # one row differs from document 0 in every band
+        ],
+        dtype=np.uint32,
+    )
+    lefts, rights = candidate_pairs(band_keys(signatures, 3, 2))
+    assert _as_pairs(lefts, rights) == [(0, 1)]
+
+
+def test_band_keys_ignore_signature_positions_past_bands_times_rows() -> None:
+    signatures = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 6]], dtype=np.uint32)
+    keys = band_keys(signatures, 2, 2)
+    assert keys.shape == (2, 2)
+    assert np.array_equal(keys[0], keys[1])
+
+
+def _brute_force(signatures: np.ndarray, bands: int, rows: int) -> set[tuple[int, int]]:
+    """Pairs agreeing on every row of at least one band, by comparing all pairs."""
+    n = signatures.shape[0]
+    banded = signatures[:, : bands * rows].reshape(n, bands, rows)
+    found = set()
+    for i, j in itertools.combinations(range(n), 2):
+        if np.any(np.all(banded[i] == banded[j], axis=1)):
+            found.add((i, j))
+    return found
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 40),
+    bands=st.integers(1, 8),
+    rows=st.integers(1, 4),
+    alphabet=st.integers(2, 6),
+)
+def test_candidate_pairs_match_brute_force(
+    seed: int, n: int, bands: int, rows: int, alphabet: int
+) -> None:
+    # a small alphabet of signature values makes many bands collide
+    rng = np.random.default_rng(seed)
+    signatures = rng.integers(0, alphabet, size=(n, bands * rows + 1), dtype=np.uint32)
+    lefts, rights = candidate_pairs(band_keys(signatures, bands, rows))
+    pairs = _as_pairs(lefts, rights)
+    assert all(left < right for left, right in pairs)  # never i == j, left < right
+    assert pairs == sorted(set(pairs))  # unique and sorted
+    assert set(pairs) == _brute_force(signatures, bands, rows)
+    assert lefts.dtype == rights.dtype == np.int64
+
+
+def test_max_bucket_caps_the_pairs_of_one_bucket() -> None:
+    signatures = np.zeros((6, 4), dtype=np.uint32)
+    lefts, rights = candidate_pairs(band_keys(signatures, 2, 2), max_bucket=3)
+    assert _as_pairs(lefts, rights) == [(0, 1), (0, 2), (1, 2)]

@@ -1,0 +1,304 @@
+"""pipeline: scan and compare end to end, on the seed pair and on planted copies."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import copytrace
+from copytrace import Config, Document, compare, compare_files, scan
+from copytrace.fingerprint import shingle_set
+from copytrace.normalize import words
+from copytrace.verify import similarity
+
+# --- the seed pair ------------------------------------------------------------------------
+
+
+def test_scan_of_the_seed_pair(seeds_dir: Path) -> None:
+    result = scan(seeds_dir)  # the folder also holds README.md, which is not a known format
+    assert [d.id for d in result.documents] == [
+        "000_79bc1770f18cd301.txt",
+        "001_10ba7ebf5372380a.txt",
+    ]
+    assert len(result.pairs) == 1
+    pair = result.pairs[0]
+    assert (pair.a, pair.b, pair.verdict) == (
+        "000_79bc1770f18cd301.txt",
+        "001_10ba7ebf5372380a.txt",
+        "near_duplicate",
+    )
+    assert 0.80 < pair.jaccard < 0.90
+    assert pair.jaccard == pytest.approx(0.856, abs=0.0005)
+    assert pair.containment_a >= 0.89  # the RT capture's extra headline block is small
+    assert pair.containment_b >= 0.89
+    assert len(result.clusters) == 1
+    assert set(result.clusters[0].members) == {pair.a, pair.b}
+    assert result.stats.skipped == {}
+    assert result.stats.kept == 1
+
+
+def test_folding_raises_the_seed_jaccard(seed_texts: tuple[str, str]) -> None:
+    # naive shingling (lowercase, split on whitespace) sees curly vs straight quotes and
+    # apostrophes, and punctuation glued to words, as differences
+    def naive(text: str) -> set[tuple[str, ...]]:
+        tokens = text.lower().split()
+        return {tuple(tokens[i : i + 5]) for i in range(len(tokens) - 4)}
+
+    a, b = (naive(text) for text in seed_texts)
+    naive_jaccard = len(a & b) / len(a | b)
+    folded = compare(*seed_texts).jaccard
+    assert naive_jaccard < 0.80 < folded  # folding is what makes the pair a near-duplicate
+    assert folded - naive_jaccard > 0.08
+
+
+def test_compare_files_on_the_seed_pair(seed_paths: tuple[Path, Path]) -> None:
+    result = compare_files(*seed_paths)
+    assert result.verdict == "near_duplicate"
+    assert result.jaccard == pytest.approx(0.856, abs=0.0005)
+    assert result.a == "000_79bc1770f18cd301.txt"
+    assert result.shared_shingles == round(
+        result.jaccard * (result.shingles_a + result.shingles_b - result.shared_shingles)
+    )
+
+
+# --- planted copies -----------------------------------------------------------------------
+
+
+def _edit(text: str, rng: random.Random, changes: int) -> str:
+    words = text.split()
+    for _ in range(changes):
+        words[rng.randrange(len(words))] = f"changed{rng.randrange(10**6)}"
+    return " ".join(words)
+
+
+@pytest.fixture
+def planted(make_text: Callable[[int, int], str]) -> list[Document]:
+    """40 random articles and 6 planted copies, in a shuffled but fixed order."""
+    rng = random.Random(5)
+    originals = [Document(f"orig{i:02d}", make_text(100 + i, 250)) for i in range(40)]
+    texts = {d.id: d.text for d in originals}
+    copies = [
+        Document("copy03_edited", _edit(texts["orig03"], rng, 2)),
+        Document("copy07_typography", texts["orig07"].upper().replace(".", " —")),
+        Document("copy12_headline", "Breaking: a headline. " + texts["orig12"] + " © Agency"),
+        # a chain: orig20 ~ copy20_a ~ copy20_b
+        Document("copy20_a", _edit(texts["orig20"], rng, 3)),
+        Document("copy20_b", _edit(texts["orig20"], rng, 3)),
+        Document("copy31_edited", _edit(texts["orig31"], rng, 4)),
+    ]
+    docs = originals + copies
+    rng.shuffle(docs)
+    return docs
+
+
+def _exact_pairs(docs: list[Document], config: Config) -> dict[tuple[str, str], float]:
+    """Every pair at or above the threshold, by exact all-pairs comparison."""
+    sets = [shingle_set(doc.text, config.ngram_size) for doc in docs]
+    found = {}
+    for i, j in itertools.combinations(range(len(docs)), 2):
+        jaccard = similarity(sets[i], sets[j]).jaccard
+        if jaccard >= config.threshold:
+            found[(docs[i].id, docs[j].id)] = jaccard
+    return found
+
+
+def test_scan_finds_the_planted_copies(planted: list[Document]) -> None:
+    config = Config(partial=False)
+    result = scan(planted, config)
+    found = {(p.a, p.b): p.jaccard for p in result.pairs}
+    assert found == pytest.approx(_exact_pairs(planted, config))
+    as_sets = {frozenset(key) for key in found}
+    assert {
+        frozenset({"orig03", "copy03_edited"}),
+        frozenset({"orig07", "copy07_typography"}),
+        frozenset({"orig12", "copy12_headline"}),
+        frozenset({"orig20", "copy20_a"}),
+        frozenset({"orig20", "copy20_b"}),
+        frozenset({"copy20_a", "copy20_b"}),
+        frozenset({"orig31", "copy31_edited"}),
+    } == as_sets
+    verdicts = {frozenset((p.a, p.b)): p.verdict for p in result.pairs}
+    assert verdicts.pop(frozenset({"orig07", "copy07_typography"})) == "duplicate"
+    assert set(verdicts.values()) == {"near_duplicate"}
+    clusters = {frozenset(c.members) for c in result.clusters}
+    assert frozenset({"orig20", "copy20_a", "copy20_b"}) in clusters
+    assert len(clusters) == 5
+    assert result.stats.documents == 46
+    assert result.stats.kept == 46 - 11 + 5
+
+
+def test_scan_writes_its_files(planted: list[Document], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = scan(planted, Config(partial=False), out=out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clusters.jsonl",
+        "deduplicated.jsonl",
+        "pairs.jsonl",
+        "summary.json",
+    ]
+    pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    assert pairs == [p.to_dict() for p in result.pairs]
+    assert set(pairs[0]) == {"a", "b", "jaccard", "containment_a", "containment_b", "verdict"}
+    clusters = [json.loads(line) for line in (out / "clusters.jsonl").read_text().splitlines()]
+    assert [c["members"] for c in clusters] == [list(c.members) for c in result.clusters]
+    assert all(c["size"] == len(c["members"]) for c in clusters)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stats"]["documents"] == 46
+    assert summary["stats"]["pairs"] == len(result.pairs) == 7
+    assert summary["stats"]["clusters"] == 5
+    assert summary["stats"]["kept"] == 40
+    assert summary["config"]["threshold"] == 0.8
+    assert summary["config"]["ngram_size"] == 5
+
+    kept = [json.loads(line) for line in (out / "deduplicated.jsonl").read_text().splitlines()]
+    kept_ids = [record["id"] for record in kept]
+    assert len(kept_ids) == 40
+    for found in result.clusters:  # one document per cluster: its representative
+        assert [m for m in found.members if m in kept_ids] == [found.representative]
+    in_clusters = {m for c in result.clusters for m in c.members}
+    representatives = {c.representative for c in result.clusters}
+    expected = [d.id for d in planted if d.id not in in_clusters or d.id in representatives]
+    assert kept_ids == expected  # in input order
+    assert {r["id"]: r["text"] for r in kept} == {d.id: d.text for d in planted if d.id in kept_ids}
+
+    # the deduplicated corpus can be scanned again, and has no pairs left
+    again = scan(out / "deduplicated.jsonl", Config(partial=False))
+    assert again.stats.documents == 40
+    assert again.pairs == []
+    assert again.stats.skipped == {}
+
+
+def test_deduplicated_parquet_round_trips(planted: list[Document], tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "out"
+    scan(planted, Config(partial=False), out=out, dedup_format="parquet")
+    assert (out / "deduplicated.parquet").is_file()
+    assert not (out / "deduplicated.jsonl").exists()
+    again = scan(out / "deduplicated.parquet", Config(partial=False))
+    assert again.stats.documents == 40
+    assert again.pairs == []
+
+
+def test_scan_keeps_metadata_in_the_deduplicated_corpus(tmp_path: Path) -> None:
+    text = "one two three four five six seven eight nine ten eleven twelve"
+    docs = [
+        Document("late", text, {"date": "2024-03-28", "site": "b"}),
+        Document("early", text + " thirteen", {"date": "2024-03-27", "site": "a"}),
+    ]
+    result = scan(docs, Config(threshold=0.5), out=tmp_path)
+    assert result.clusters[0].representative == "early"
+    assert result.clusters[0].reason == "earliest date (2024-03-27T00:00:00+00:00)"
+    (kept,) = [json.loads(x) for x in (tmp_path / "deduplicated.jsonl").read_text().splitlines()]
+    assert kept == {"id": "early", "text": text + " thirteen", "date": "2024-03-27", "site": "a"}
+
+
+def test_scan_is_deterministic(planted: list[Document]) -> None:
+    first = scan(planted)
+    second = scan(list(planted))
+    assert first.pairs == second.pairs
+    assert first.clusters == second.clusters
+    assert [p.to_dict() for p in first.pairs] == [p.to_dict() for p in second.pairs]
+
+
+def test_scan_files_and_documents_agree(planted: list[Document], tmp_path: Path) -> None:
+    path = tmp_path / "planted.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in planted),
+        encoding="utf-8",
+    )
+    assert scan(path).pairs == scan(planted).pairs
+    assert scan([str(path)]).pairs == scan(planted).pairs
+
+
+def test_scan_of_nothing(tmp_path: Path) -> None:
+    result = scan([], out=tmp_path / "out")
+    assert result.pairs == []
+    assert result.clusters == []
+    assert result.stats.documents == 0
+    assert (tmp_path / "out" / "pairs.jsonl").read_text() == ""
+
+
+def test_scan_rejects_an_unknown_dedup_format(planted: list[Document], tmp_path: Path) -> None:
+    with pytest.raises(copytrace.ConfigError, match="dedup format"):
+        scan(planted, out=tmp_path, dedup_format="csv")
+
+
+def test_scan_finds_the_labelled_duplicates_of_real_news(data_dir: Path) -> None:
+    # BBC News 2004-05: 137 labelled pairs of identical bodies (see shared/data/README.md)
+    docs = data_dir / "bbc" / "docs.jsonl"
+    labels = data_dir / "bbc" / "exact_dup_groups.jsonl"
+    if not docs.is_file() or not labels.is_file():
+        pytest.skip(f"{docs.parent} not found")
+    result = scan(docs, Config(partial=False))
+    assert result.stats.skipped == {}
+    found = {frozenset((p.a, p.b)): p.verdict for p in result.pairs}
+    groups = [json.loads(line)["ids"] for line in labels.read_text().splitlines()]
+    labelled = [frozenset(pair) for g in groups for pair in itertools.combinations(g, 2)]
+    assert len(labelled) >= 137
+    assert all(found.get(pair) == "duplicate" for pair in labelled)
+    # a duplicate verdict means identical once folded, never merely similar
+    texts = {d.id: d.text for d in result.documents}
+    for pair in result.pairs:
+        identical = words(texts[pair.a]) == words(texts[pair.b])
+        assert identical == (pair.verdict == "duplicate"), (pair.a, pair.b)
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+def test_compare_verdicts(make_text: Callable[[int, int], str]) -> None:
+    base = make_text(1, 300)
+    rng = random.Random(2)
+    assert compare(base, base.upper().replace(".", " –")).verdict == "duplicate"
+    near = compare(base, _edit(base, rng, 3))
+    assert near.verdict == "near_duplicate"
+    assert near.jaccard >= 0.8
+    passage = " ".join(base.split()[50:150])  # 100 words of base inside another text
+    partial = compare(base, f"{make_text(3, 200)} {passage} {make_text(4, 200)}")
+    assert partial.verdict == "partial"
+    assert partial.jaccard < 0.8
+    different = compare(base, make_text(5, 300))
+    assert different.verdict == "different"
+    assert different.jaccard < 0.05
+
+
+def test_compare_edge_cases() -> None:
+    empty = compare("", "")
+    assert (empty.verdict, empty.jaccard, empty.shingles_a) == ("different", 0.0, 0)
+    assert compare("", "some words").verdict == "different"
+    short = compare("Hello, world!", "hello world")  # shorter than one shingle: one shingle
+    assert (short.verdict, short.jaccard, short.shingles_a) == ("duplicate", 1.0, 1)
+
+
+def test_compare_takes_documents_and_config() -> None:
+    a = Document("left", "alpha beta gamma delta epsilon zeta")
+    b = Document("right", "alpha beta gamma delta epsilon eta")
+    result = compare(a, b, Config(ngram_size=1, threshold=0.7))
+    assert (result.a, result.b) == ("left", "right")
+    assert result.jaccard == pytest.approx(5 / 7)
+    assert result.verdict == "near_duplicate"
+    assert (result.ngram_size, result.threshold) == (1, 0.7)
+    assert compare(a, b, Config(ngram_size=1, threshold=0.75)).verdict != "near_duplicate"
+
+
+# --- known bugs ---------------------------------------------------------------------------
+
+
+# Regression (fixed):: clusters are built from every verified
+# pair, partial ones included, and the deduplicated corpus keeps one document per cluster. So
+# with the default Config (partial=True) an article that merely quotes an 80-word passage of
+# another (Jaccard 0.08, verdict "partial") is merged with it and one of the two is dropped
+# from deduplicated.jsonl. Near-duplicate removal should cluster duplicate/near_duplicate
+# pairs only.
+def test_a_partial_copy_does_not_remove_a_document(make_text: Callable[[int, int], str]) -> None:
+    source = make_text(1, 400)
+    passage = " ".join(source.split()[100:180])
+    quoting = f"{make_text(2, 300)} {passage} {make_text(3, 300)}"
+    result = scan([Document("source", source), Document("quoting", quoting)])
+    assert [p.verdict for p in result.pairs] == ["partial"]  # found, and reported...
+    assert [d.id for d in result.kept_documents()] == ["source", "quoting"]  # ...but both kept
