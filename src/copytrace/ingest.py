@@ -18,7 +18,9 @@ warc        .warc .warc.gz .arc .arc.gz                    the record's URL
 A record without an id gets ``<file name>:<line>``. A record that cannot be used is skipped
 and counted in the :class:`~copytrace.skips.SkipLog` with a reason (``bad_json``,
 ``not_an_object``, ``missing_text``, ``bad_text_type``, ``bad_utf8``, ``empty``,
-``too_large``, ``truncated_archive``, ``unreadable_file``); nothing else is dropped.
+``too_large``, ``truncated_archive``, ``unreadable_file``; for web pages ``empty_page``,
+``bad_html``, ``not_article``; for web archives ``warc_non_response``, ``warc_http_status``,
+``warc_not_html``, ``warc_bad_payload``); nothing else is dropped.
 A missing input path is an :class:`~copytrace.errors.InputError` at once.
 """
 
