@@ -80,6 +80,7 @@ def test_scan_writes_files_and_prints_a_summary(seeds_dir: Path, tmp_path: Path)
     result = _run("scan", seeds_dir, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "alignments.jsonl",
         "clusters.jsonl",
         "deduplicated.jsonl",
         "pairs.jsonl",
@@ -201,7 +202,7 @@ def test_option_names_are_config_field_names() -> None:
     # one name per option: --ngram-size is Config.ngram_size
     assert isinstance(main, click.Group)
     fields = {f.name for f in dataclasses.fields(Config)}
-    per_command = {"out", "dedup_format", "quiet", "as_json", "fmt", "inputs", "a", "b"}
+    per_command = {"out", "dedup_format", "quiet", "as_json", "brief", "fmt", "inputs", "a", "b"}
     for command in main.commands.values():
         for param in command.params:
             assert param.name in fields | per_command, param.name

@@ -136,14 +136,21 @@ def test_scan_writes_its_files(planted: list[Document], tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = scan(planted, Config(partial=False), out=out)
     assert sorted(p.name for p in out.iterdir()) == [
+        "alignments.jsonl",
         "clusters.jsonl",
         "deduplicated.jsonl",
         "pairs.jsonl",
         "summary.json",
     ]
     pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
-    assert pairs == [p.to_dict() for p in result.pairs]
-    assert set(pairs[0]) == {"a", "b", "jaccard", "containment_a", "containment_b", "verdict"}
+    core = {"a", "b", "jaccard", "containment_a", "containment_b", "verdict"}
+    assert [{k: v for k, v in p.items() if k in core} for p in pairs] == [
+        p.to_dict() for p in result.pairs
+    ]
+    assert set(pairs[0]) == core | {"passages", "typography_only", "dropped_credits"}
+    alignments = [json.loads(line) for line in (out / "alignments.jsonl").read_text().splitlines()]
+    assert [(a["a"], a["b"]) for a in alignments] == [(p.a, p.b) for p in result.pairs]
+    assert all(a["passages"] for a in alignments)
     clusters = [json.loads(line) for line in (out / "clusters.jsonl").read_text().splitlines()]
     assert [c["members"] for c in clusters] == [list(c.members) for c in result.clusters]
     assert all(c["size"] == len(c["members"]) for c in clusters)
@@ -192,7 +199,7 @@ def test_scan_keeps_metadata_in_the_deduplicated_corpus(tmp_path: Path) -> None:
     ]
     result = scan(docs, Config(threshold=0.5), out=tmp_path)
     assert result.clusters[0].representative == "early"
-    assert result.clusters[0].reason == "earliest date (2024-03-27T00:00:00+00:00)"
+    assert result.clusters[0].reason.startswith("earliest date (2024-03-27T00:00:00+00:00, date in")
     (kept,) = [json.loads(x) for x in (tmp_path / "deduplicated.jsonl").read_text().splitlines()]
     assert kept == {"id": "early", "text": text + " thirteen", "date": "2024-03-27", "site": "a"}
 

@@ -16,7 +16,8 @@ from copytrace.cluster import choose_representative, cluster, components
 from copytrace.config import DEFAULT_DATE_FIELDS, Config
 from copytrace.dates import document_date, parse_date
 from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_text, ordered_shingles
-from copytrace.model import Pair
+from copytrace.model import Document, Pair
+from copytrace.timeline import capture_date
 from copytrace.verify import similarity, verify
 
 # --- exact similarity ---------------------------------------------------------------------
@@ -182,18 +183,24 @@ def _pair(a: str, b: str) -> Pair:
     return Pair(a, b, 0.9, 0.9, 0.9, "near_duplicate")
 
 
+def _dates(metas: list[dict[str, object]]) -> list[tuple[datetime, str] | None]:
+    return [
+        capture_date(Document(str(i), "text", m), DEFAULT_DATE_FIELDS) for i, m in enumerate(metas)
+    ]
+
+
 def test_cluster_numbers_and_orders_members_by_first_seen() -> None:
     ids = ["e", "d", "c", "b", "a", "z"]
     pairs = [_pair("a", "b"), _pair("d", "b"), _pair("c", "e")]
     lengths = [10, 20, 30, 40, 50, 60]
-    metas: list[dict[str, object]] = [{} for _ in ids]
-    found = cluster(ids, pairs, lengths, metas, "first", DEFAULT_DATE_FIELDS)
+    docs = [Document(doc_id, "some text") for doc_id in ids]
+    found = cluster(docs, pairs, lengths, "first", DEFAULT_DATE_FIELDS)
     assert [(c.id, c.members, c.representative) for c in found] == [
         (0, ("e", "c"), "e"),
         (1, ("d", "b", "a"), "d"),
     ]
     assert all(c.policy == "first" and c.reason == "first seen" for c in found)
-    longest = cluster(ids, pairs, lengths, metas, "longest", DEFAULT_DATE_FIELDS)
+    longest = cluster(docs, pairs, lengths, "longest", DEFAULT_DATE_FIELDS)
     assert [c.representative for c in longest] == ["c", "a"]
     assert longest[1].reason == "longest (50 words)"
 
@@ -201,9 +208,7 @@ def test_cluster_numbers_and_orders_members_by_first_seen() -> None:
 def _choose(policy: str, metas: list[dict[str, object]], lengths: list[int] | None = None) -> str:
     names = "abcdefgh"[: len(metas)]
     members = list(range(len(metas)))
-    chosen, _ = choose_representative(
-        members, policy, lengths or [100] * len(metas), metas, DEFAULT_DATE_FIELDS
-    )
+    chosen, _ = choose_representative(members, policy, lengths or [100] * len(metas), _dates(metas))
     return names[chosen]
 
 
@@ -216,10 +221,10 @@ def test_earliest_compares_dates_across_formats_and_time_zones() -> None:
         {"date": "27 Mar 2024 09:30"},
     ]
     assert _choose("earliest", metas) == "c"
-    _, reason = choose_representative(
-        [0, 1, 2, 3, 4], "earliest", [1] * 5, metas, DEFAULT_DATE_FIELDS
+    _, reason = choose_representative([0, 1, 2, 3, 4], "earliest", [1] * 5, _dates(metas))
+    assert reason == (
+        "earliest date (2024-03-27T09:00:00+00:00, date in metadata: 2024-03-27T11:00:00+02:00)"
     )
-    assert reason == "earliest date (2024-03-27T09:00:00+00:00)"
 
 
 def test_earliest_prefers_dated_members_and_skips_junk_dates() -> None:
@@ -239,7 +244,7 @@ def test_earliest_ties_go_to_the_first_seen() -> None:
 def test_earliest_without_dates_falls_back_to_longest_then_first() -> None:
     metas: list[dict[str, object]] = [{}, {"date": "junk"}, {}]
     assert _choose("earliest", metas, [10, 30, 30]) == "b"
-    chosen, reason = choose_representative([0, 1, 2], "earliest", [10, 30, 30], metas, ("date",))
+    chosen, reason = choose_representative([0, 1, 2], "earliest", [10, 30, 30], _dates(metas))
     assert (chosen, reason) == (1, "no dates; longest (30 words)")
 
 

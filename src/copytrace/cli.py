@@ -33,10 +33,10 @@ from rich.table import Table
 from copytrace import __version__
 from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
-from copytrace.ingest import FORMATS
-from copytrace.model import Comparison
-from copytrace.pipeline import ProgressCallback, ScanResult, compare_files, scan
+from copytrace.ingest import FORMATS, read_document_file
+from copytrace.pipeline import ProgressCallback, ScanResult, compare, scan
 from copytrace.report import DEDUP_FORMATS
+from copytrace.textview import comparison_view
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -282,27 +282,28 @@ def print_summary(console: Console, result: ScanResult, out: Path, seconds: floa
 @click.argument("a", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("b", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--brief", is_flag=True, help="Leave out the two marked-up texts.")
+@click.option(
+    "--align/--no-align",
+    default=True,
+    show_default=True,
+    help="Explain the pair: aligned passages, labelled differences, credits.",
+)
 @config_options
 @handle_errors
-def compare_command(a: Path, b: Path, as_json: bool, **options: Any) -> None:
-    """Compare the documents in files A and B: verdict, Jaccard and containment."""
+def compare_command(
+    a: Path, b: Path, as_json: bool, brief: bool, align: bool, **options: Any
+) -> None:
+    """Compare the documents in files A and B: verdict, Jaccard, containment, and what was
+    copied (passages with offsets), what each side alone has, what changed, who is credited."""
     fmt = options.pop("fmt")
-    config = build_config(options)
-    comparison = compare_files(a, b, config, fmt)
+    config = build_config(options).with_(align=align)
+    doc_a = read_document_file(a, config, fmt)
+    doc_b = read_document_file(b, config, fmt)
+    comparison = compare(doc_a, doc_b, config)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
-    else:
-        click.echo(format_comparison(comparison, a, b))
-
-
-def format_comparison(c: Comparison, a: Path, b: Path) -> str:
-    """The human-readable form of a comparison."""
-    lines = [
-        f"A: {a}  ({c.shingles_a:,} shingles)",
-        f"B: {b}  ({c.shingles_b:,} shingles)",
-        f"verdict:     {c.verdict}",
-        f"Jaccard:     {c.jaccard:.3f}  ({c.ngram_size}-word shingles, threshold {c.threshold:g})",
-        f"containment: {c.containment_a:.3f} of A is in B, {c.containment_b:.3f} of B is in A",
-        f"shared:      {c.shared_shingles:,} shingles",
-    ]
-    return "\n".join(lines)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    for renderable in comparison_view(comparison, a, b, doc_a.text, doc_b.text, not brief):
+        console.print(renderable)

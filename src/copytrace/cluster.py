@@ -1,24 +1,24 @@
 """Clusters: connected components of verified pairs, each with a representative.
 
-Contract: :func:`cluster` takes the documents' ids in first-seen order and the verified pairs
+Contract: :func:`cluster` takes the documents in first-seen order and the verified pairs
 and returns one :class:`~copytrace.model.Cluster` per connected component of two or more
 documents, numbered in the order of their first-seen member, members in first-seen order. The
 representative follows the policy:
 
-- ``earliest``: the member with the earliest date in its metadata; members without a date
-  lose to dated ones; with no dates at all, the longest; ties go to the first seen;
+- ``earliest``: the member with the earliest capture date (a date in its metadata, else a
+  dateline in its text); members without a date lose to dated ones; with no dates at all,
+  the longest; ties go to the first seen;
 - ``longest``: the member with most words; ties go to the first seen;
 - ``first``: the first seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from copytrace.dates import document_date
-from copytrace.model import Cluster, Pair
+from copytrace.model import Cluster, Document, Pair
+from copytrace.timeline import capture_date, order_captures, pair_index
 
 
 class UnionFind:
@@ -62,47 +62,61 @@ def choose_representative(
     members: Sequence[int],
     policy: str,
     lengths: Sequence[int],
-    metas: Sequence[Mapping[str, Any]],
-    date_fields: Sequence[str],
+    dates: Sequence[tuple[datetime, str] | None],
 ) -> tuple[int, str]:
-    """The representative's index among ``members`` (global indices) and why it was chosen."""
+    """The representative's index among ``members`` (global indices) and why it was chosen.
+
+    ``dates[i]`` is document i's capture date and its evidence, or ``None``.
+    """
     if policy == "first":
         return members[0], "first seen"
     if policy == "earliest":
-        dated: list[tuple[datetime, int, str]] = []
-        for position, index in enumerate(members):
-            found = document_date(metas[index], date_fields)
-            if found is not None:
-                dated.append((found[0], position, found[1]))
+        dated = [
+            (found[0], position, found[1])
+            for position, index in enumerate(members)
+            if (found := dates[index]) is not None
+        ]
         if dated:
-            when, position, field_name = min(dated)
-            return members[position], f"earliest {field_name} ({when.isoformat()})"
+            when, position, evidence = min(dated)
+            return members[position], f"earliest date ({when.isoformat()}, {evidence})"
     longest = max(members, key=lambda index: (lengths[index], -index))
     reason = "longest" if policy == "longest" else "no dates; longest"
     return longest, f"{reason} ({lengths[longest]} words)"
 
 
 def cluster(
-    ids: Sequence[str],
-    pairs: Iterable[Pair],
+    docs: Sequence[Document],
+    pairs: Sequence[Pair],
     lengths: Sequence[int],
-    metas: Sequence[Mapping[str, Any]],
     policy: str,
     date_fields: Sequence[str],
 ) -> list[Cluster]:
-    """Clusters of the documents ``ids`` linked by ``pairs`` (see the module docstring)."""
-    position = {doc_id: index for index, doc_id in enumerate(ids)}
+    """Clusters of ``docs`` linked by ``pairs`` (see the module docstring), each with its
+    captures in order (:func:`copytrace.timeline.order_captures`)."""
+    position = {doc.id: index for index, doc in enumerate(docs)}
     edges = ((position[pair.a], position[pair.b]) for pair in pairs)
+    groups = components(len(docs), edges)
+    in_clusters = {index for members in groups for index in members}
+    dates: list[tuple[datetime, str] | None] = [
+        capture_date(doc, date_fields) if index in in_clusters else None
+        for index, doc in enumerate(docs)
+    ]
+    by_ids = pair_index(pairs)
     out = []
-    for number, members in enumerate(components(len(ids), edges)):
-        chosen, reason = choose_representative(members, policy, lengths, metas, date_fields)
+    for number, members in enumerate(groups):
+        chosen, reason = choose_representative(members, policy, lengths, dates)
+        captures, order_known = order_captures(
+            [docs[index] for index in members], by_ids, date_fields
+        )
         out.append(
             Cluster(
                 id=number,
-                members=tuple(ids[index] for index in members),
-                representative=ids[chosen],
+                members=tuple(docs[index].id for index in members),
+                representative=docs[chosen].id,
                 policy=policy,
                 reason=reason,
+                captures=captures,
+                order_known=order_known,
             )
         )
     return out

@@ -62,6 +62,8 @@ class Config:
     max_anchor_df
         Anchors found in more documents than this are boilerplate and ignored for partial
         copies (they still count towards Jaccard).
+    align
+        Explain every pair: aligned passages with offsets, labelled differences, credits.
     """
 
     threshold: float = 0.8
@@ -80,6 +82,7 @@ class Config:
     partial: bool = True
     min_passage_words: int = 50
     max_anchor_df: int = 50
+    align: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:

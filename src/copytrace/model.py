@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from copytrace.explain import Explanation
 
 Verdict = Literal["duplicate", "near_duplicate", "partial"]
 
@@ -66,11 +69,30 @@ class Pair:
 
 
 @dataclass(frozen=True, slots=True)
+class Capture:
+    """One member of a cluster in the story's timeline.
+
+    ``order`` is its 1-based rank by date (equal dates share a rank), ``None`` when its date
+    is unknown; ``date`` is ISO 8601 or ``None``; ``evidence`` says what the order rests on.
+    """
+
+    id: str
+    order: int | None
+    date: str | None
+    evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "order": self.order, "date": self.date, "evidence": self.evidence}
+
+
+@dataclass(frozen=True, slots=True)
 class Cluster:
     """A connected component of verified pairs.
 
     ``members`` are in first-seen order; ``representative`` is the member kept in the
     deduplicated corpus, chosen by ``policy``; ``reason`` says why it was chosen.
+    ``captures`` is the story's timeline (see :mod:`copytrace.timeline`); ``order_known`` is
+    true when every capture could be dated.
     """
 
     id: int
@@ -78,6 +100,8 @@ class Cluster:
     representative: str
     policy: str
     reason: str
+    captures: tuple[Capture, ...] = ()
+    order_known: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +111,8 @@ class Cluster:
             "representative": self.representative,
             "policy": self.policy,
             "reason": self.reason,
+            "order_known": self.order_known,
+            "captures": [capture.to_dict() for capture in self.captures],
         }
 
 
@@ -98,7 +124,8 @@ class Comparison:
     """The exact similarity of two documents and the verdict for them.
 
     ``partial`` means the two are not near-duplicates but share a passage of at least
-    ``min_passage_words`` words; ``different`` means neither.
+    ``min_passage_words`` words; ``different`` means neither. ``explanation`` holds the
+    alignment and credits when they were asked for.
     """
 
     a: str
@@ -112,9 +139,10 @@ class Comparison:
     shared_shingles: int
     threshold: float
     ngram_size: int
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "a": self.a,
             "b": self.b,
             "verdict": self.verdict,
@@ -127,3 +155,6 @@ class Comparison:
             "threshold": self.threshold,
             "ngram_size": self.ngram_size,
         }
+        if self.explanation is not None:
+            out["alignment"] = self.explanation.to_dict()
+        return out

@@ -19,6 +19,7 @@ from copytrace.anchors import anchor_pairs
 from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
 from copytrace.cluster import cluster
 from copytrace.config import Config
+from copytrace.explain import Explanation, explain
 from copytrace.fingerprint import (
     U64,
     Fingerprint,
@@ -28,6 +29,7 @@ from copytrace.fingerprint import (
 )
 from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
+from copytrace.provenance import Credit, find_credits
 from copytrace.skips import SkipLog
 from copytrace.verify import longest_shared_passage, similarity, verify
 
@@ -75,13 +77,17 @@ class ScanStats:
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """Verified pairs, clusters, the documents read, and the scan's statistics."""
+    """Verified pairs, clusters, the documents read, and the scan's statistics.
+
+    ``explanations[i]`` explains ``pairs[i]`` (empty when ``config.align`` is off).
+    """
 
     pairs: list[Pair]
     clusters: list[Cluster]
     documents: list[Document]
     stats: ScanStats
     config: Config
+    explanations: list[Explanation] = field(default_factory=list)
 
     def kept_documents(self) -> Iterator[Document]:
         """The deduplicated corpus: documents in no cluster, and each cluster's representative,
@@ -231,10 +237,12 @@ def scan(
     lengths = [fp.n_words for fp in prints]
     # partial copies share a passage, not the document: they do not merge clusters
     whole = [pair for pair in pairs if pair.verdict != "partial"]
-    clusters = cluster(
-        ids, whole, lengths, [doc.meta for doc in docs], config.representative, config.date_fields
-    )
+    clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)
     seconds["cluster"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    explanations = explain_pairs(pairs, docs, progress) if config.align else []
+    seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)
     stats = ScanStats(
@@ -250,7 +258,7 @@ def scan(
         rows=rows,
         seconds=seconds,
     )
-    result = ScanResult(pairs, clusters, docs, stats, config)
+    result = ScanResult(pairs, clusters, docs, stats, config, explanations)
     if out is not None:
         clock = time.perf_counter()
         write_scan(result, Path(out), dedup_format)
@@ -258,12 +266,31 @@ def scan(
     return result
 
 
+def explain_pairs(
+    pairs: Sequence[Pair], docs: Sequence[Document], progress: ProgressCallback | None = None
+) -> list[Explanation]:
+    """The explanation of every pair (credits found once per document)."""
+    by_id = {doc.id: doc for doc in docs}
+
+    @functools.cache
+    def credits(doc_id: str) -> tuple[Credit, ...]:
+        return tuple(find_credits(by_id[doc_id].text))
+
+    out = []
+    for number, pair in enumerate(pairs, 1):
+        out.append(explain(by_id[pair.a], by_id[pair.b], lambda doc: credits(doc.id)))
+        if progress is not None and number % 100 == 0:
+            progress("align", number, len(pairs))
+    return out
+
+
 def _as_document(item: str | Document, name: str) -> Document:
     return item if isinstance(item, Document) else Document(name, item)
 
 
 def compare(a: str | Document, b: str | Document, config: Config | None = None) -> Comparison:
-    """Exact similarity of two texts (or Documents) and the verdict for them."""
+    """Exact similarity of two texts (or Documents), the verdict for them, and (unless
+    ``config.align`` is off) the explanation: aligned passages, differences, credits."""
     config = config or Config()
     doc_a, doc_b = _as_document(a, "a"), _as_document(b, "b")
     permutations = Permutations.from_seed(config.num_perm, config.seed)
@@ -299,6 +326,7 @@ def compare(a: str | Document, b: str | Document, config: Config | None = None) 
         shared_shingles=sim.shared,
         threshold=config.threshold,
         ngram_size=config.ngram_size,
+        explanation=explain(doc_a, doc_b, date_fields=config.date_fields) if config.align else None,
     )
 
 

@@ -2,8 +2,13 @@
 
 Contract: :func:`write_scan` writes into ``out`` (created if needed):
 
-- ``pairs.jsonl``: one verified pair a line (:meth:`copytrace.model.Pair.to_dict`);
-- ``clusters.jsonl``: one cluster a line (:meth:`copytrace.model.Cluster.to_dict`);
+- ``pairs.jsonl``: one verified pair a line (:meth:`copytrace.model.Pair.to_dict`), with
+  ``passages``, ``typography_only`` and ``dropped_credits`` when pairs were explained;
+- ``alignments.jsonl``: one explanation a line, in the order of ``pairs.jsonl``
+  (:meth:`copytrace.explain.Explanation.to_dict`: passages with character offsets into both
+  original texts, edits, labelled unmatched regions, credits);
+- ``clusters.jsonl``: one cluster a line (:meth:`copytrace.model.Cluster.to_dict`), with
+  its captures in order and the evidence for the order;
 - ``deduplicated.jsonl`` or ``deduplicated.parquet``: the input with one document per
   cluster (its representative) plus every document in no cluster, in input order, each as
   ``{id_field: id, text_field: text, **meta}`` so that it can be scanned again;
@@ -113,7 +118,11 @@ def write_scan(result: ScanResult, out: Path, dedup_format: str = "jsonl") -> No
     check_dedup_format(dedup_format)
     out.mkdir(parents=True, exist_ok=True)
     config = result.config
-    write_jsonl(out / "pairs.jsonl", (pair.to_dict() for pair in result.pairs))
+    write_jsonl(out / "pairs.jsonl", pair_records(result))
+    if result.explanations:
+        write_jsonl(out / "alignments.jsonl", (e.to_dict() for e in result.explanations))
+    else:
+        (out / "alignments.jsonl").unlink(missing_ok=True)  # never leave a stale one behind
     write_jsonl(out / "clusters.jsonl", (found.to_dict() for found in result.clusters))
     kept = (document_record(doc, config) for doc in result.kept_documents())
     if dedup_format == "parquet":
@@ -124,6 +133,20 @@ def write_scan(result: ScanResult, out: Path, dedup_format: str = "jsonl") -> No
     with atomic_text(out / "summary.json") as handle:
         json.dump(summary, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
+
+
+def pair_records(result: ScanResult) -> Iterator[dict[str, Any]]:
+    """Pairs as records; with explanations, each also says how many passages it has, whether
+    the shared text differs only in typography, and which credits one side dropped."""
+    if not result.explanations:
+        yield from (pair.to_dict() for pair in result.pairs)
+        return
+    for pair, explanation in zip(result.pairs, result.explanations, strict=True):
+        record = pair.to_dict()
+        record["passages"] = len(explanation.alignment.passages)
+        record["typography_only"] = explanation.alignment.typography_only
+        record["dropped_credits"] = list(explanation.dropped_credits)
+        yield record
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
