@@ -115,6 +115,32 @@ def config_options(command: F) -> F:
             help="Skip documents longer than this many characters.",
         ),
         click.option(
+            "--partial/--no-partial",
+            default=True,
+            show_default=True,
+            help="Also find partial copies: a passage of one document inside another.",
+        ),
+        click.option(
+            "--min-passage-words",
+            type=int,
+            default=50,
+            show_default=True,
+            help="Shortest shared passage reported as a partial copy, in words.",
+        ),
+        click.option(
+            "--max-anchor-df",
+            type=int,
+            default=50,
+            show_default=True,
+            help="Passages found in more documents than this are boilerplate, not copies.",
+        ),
+        click.option(
+            "--align/--no-align",
+            default=True,
+            show_default=True,
+            help="Explain every pair: aligned passages, labelled differences, credits.",
+        ),
+        click.option(
             "--format",
             "fmt",
             type=click.Choice(FORMATS),
@@ -143,6 +169,10 @@ def build_config(options: dict[str, Any]) -> Config:
         text_field=options.pop("text_field"),
         meta_fields=tuple(options.pop("meta_fields")),
         max_chars=options.pop("max_chars"),
+        partial=options.pop("partial"),
+        min_passage_words=options.pop("min_passage_words"),
+        max_anchor_df=options.pop("max_anchor_df"),
+        align=options.pop("align"),
     )
 
 
@@ -283,21 +313,13 @@ def print_summary(console: Console, result: ScanResult, out: Path, seconds: floa
 @click.argument("b", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--brief", is_flag=True, help="Leave out the two marked-up texts.")
-@click.option(
-    "--align/--no-align",
-    default=True,
-    show_default=True,
-    help="Explain the pair: aligned passages, labelled differences, credits.",
-)
 @config_options
 @handle_errors
-def compare_command(
-    a: Path, b: Path, as_json: bool, brief: bool, align: bool, **options: Any
-) -> None:
+def compare_command(a: Path, b: Path, as_json: bool, brief: bool, **options: Any) -> None:
     """Compare the documents in files A and B: verdict, Jaccard, containment, and what was
     copied (passages with offsets), what each side alone has, what changed, who is credited."""
     fmt = options.pop("fmt")
-    config = build_config(options).with_(align=align)
+    config = build_config(options)
     doc_a = read_document_file(a, config, fmt)
     doc_b = read_document_file(b, config, fmt)
     comparison = compare(doc_a, doc_b, config)
