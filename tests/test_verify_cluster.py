@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import numpy as np
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from copytrace.cluster import choose_representative, cluster, components
 from copytrace.config import DEFAULT_DATE_FIELDS, Config
 from copytrace.dates import document_date, parse_date
-from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_text, ordered_shingles
+from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_batch, fingerprint_text
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
 from copytrace.verify import similarity, verify
@@ -61,6 +61,15 @@ def _fingerprints(texts: list[str], config: Config) -> list[Fingerprint]:
     return [fingerprint_text(text, config, permutations) for text in texts]
 
 
+def _verify(
+    texts: list[str], lefts: Sequence[int], rights: Sequence[int], ids: list[str], config: Config
+) -> list[Pair]:
+    batch = fingerprint_batch(texts, config, Permutations.from_seed(config.num_perm, config.seed))
+    left = np.asarray(lefts, dtype=np.int64)
+    right = np.asarray(rights, dtype=np.int64)
+    return list(verify(left, right, batch, ids, texts.__getitem__, config))
+
+
 def _edit(text: str, rng: random.Random, changes: int) -> str:
     words = text.split()
     for _ in range(changes):
@@ -83,7 +92,7 @@ def test_verify_keeps_pairs_at_or_above_the_threshold(make_text: Callable[[int, 
     ids = [f"d{i}" for i in range(len(texts))]
     prints = _fingerprints(texts, config)
     lefts, rights = zip(*itertools.combinations(range(len(texts)), 2), strict=True)
-    pairs = list(verify(lefts, rights, prints, ids, config))
+    pairs = _verify(texts, lefts, rights, ids, config)
 
     expected = {}
     for i, j in zip(lefts, rights, strict=True):
@@ -107,8 +116,9 @@ def test_verify_keeps_pairs_at_or_above_the_threshold(make_text: Callable[[int, 
 def test_equal_shingle_sets_are_not_a_duplicate_unless_the_words_are_equal() -> None:
     # "x x x x x x" and "x x x x x" have the same single 5-word shingle, but different text
     config = Config(partial=False)
-    prints = _fingerprints(["x x x x x x", "x x x x x", "X, x x x x!"], config)
-    pairs = list(verify([0, 1], [1, 2], prints, ["a", "b", "c"], config))
+    pairs = _verify(
+        ["x x x x x x", "x x x x x", "X, x x x x!"], [0, 1], [1, 2], ["a", "b", "c"], config
+    )
     assert [(p.a, p.b, p.jaccard, p.verdict) for p in pairs] == [
         ("a", "b", 1.0, "near_duplicate"),
         ("b", "c", 1.0, "duplicate"),
@@ -121,22 +131,14 @@ def test_verify_reports_a_shared_passage_as_partial(make_text: Callable[[int, in
     quoting = f"{make_text(11, 150)} {passage} {make_text(12, 150)}"
     texts = [source, quoting]
     config = Config(min_passage_words=50)
-    prints = _fingerprints(texts, config)
-
-    def ordered(index: int) -> np.ndarray:
-        return ordered_shingles(texts[index], config.ngram_size)
-
-    pairs = list(verify([0], [1], prints, ["source", "quoting"], config, ordered))
+    pairs = _verify(texts, [0], [1], ["source", "quoting"], config)
     assert len(pairs) == 1
     assert pairs[0].verdict == "partial"
     assert pairs[0].jaccard < config.threshold
-    # without partial copies, or without the ordered shingles, the pair is not kept
-    off = config.with_(partial=False)
-    assert list(verify([0], [1], _fingerprints(texts, off), ["s", "q"], off, ordered)) == []
-    assert list(verify([0], [1], prints, ["s", "q"], config)) == []
+    # without partial copies the pair is not kept
+    assert _verify(texts, [0], [1], ["s", "q"], config.with_(partial=False)) == []
     # a passage shorter than min_passage_words is not a partial copy
-    longer = config.with_(min_passage_words=120)
-    assert list(verify([0], [1], _fingerprints(texts, longer), ["s", "q"], longer, ordered)) == []
+    assert _verify(texts, [0], [1], ["s", "q"], config.with_(min_passage_words=120)) == []
 
 
 # --- components and clusters --------------------------------------------------------------

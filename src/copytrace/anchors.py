@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from copytrace.candidates import I64
+from copytrace.candidates import I64, pairs_within_runs, sorted_runs
 from copytrace.fingerprint import U64
 
 #: two anchors in common are needed for a pair to be a partial-copy candidate
@@ -33,44 +33,55 @@ def anchor_window(min_passage_words: int, ngram_size: int) -> int:
 
 def winnow(shingles: U64, window: int) -> U64:
     """The unique anchor hashes of a text's ordered shingle hashes (sorted)."""
-    n = shingles.shape[0]
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    if n <= window:
-        return np.unique(shingles[[int(np.argmin(shingles))]])
-    windows = sliding_window_view(shingles, window)
-    positions = np.argmin(windows, axis=1) + np.arange(windows.shape[0])
-    return np.unique(shingles[positions])
+    cuts = np.array([0, shingles.shape[0]], dtype=np.int64)
+    return winnow_batch(shingles, cuts, window)[0]
+
+
+def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I64]:
+    """Anchors of many texts at once, as (anchor hashes, owning text), sorted by owner then
+    hash, unique per owner. Text i's ordered shingles are ``shingles[cuts[i]:cuts[i + 1]]``.
+
+    Every window of ``window`` shingles inside one text selects its smallest; a text with
+    fewer shingles than that has one anchor, its smallest shingle.
+    """
+    n_texts = cuts.shape[0] - 1
+    if shingles.shape[0] == 0:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    sizes = np.diff(cuts)
+    owner = np.repeat(np.arange(n_texts, dtype=np.int64), sizes)
+    positions: list[I64] = []
+    if shingles.shape[0] >= window:
+        windows = sliding_window_view(shingles, window)
+        starts = np.arange(windows.shape[0], dtype=np.int64)
+        inside = owner[starts] == owner[starts + window - 1]
+        positions.append(np.argmin(windows[inside], axis=1) + starts[inside])
+    for i in np.flatnonzero((sizes > 0) & (sizes < window)).tolist():
+        positions.append(np.array([cuts[i] + np.argmin(shingles[cuts[i] : cuts[i + 1]])]))
+    chosen = np.unique(np.concatenate(positions))
+    anchor_owner, anchor_hash = owner[chosen], shingles[chosen]
+    order = np.lexsort((anchor_hash, anchor_owner))
+    anchor_owner, anchor_hash = anchor_owner[order], anchor_hash[order]
+    keep = np.ones(anchor_hash.shape[0], dtype=np.bool_)
+    keep[1:] = (anchor_hash[1:] != anchor_hash[:-1]) | (anchor_owner[1:] != anchor_owner[:-1])
+    return anchor_hash[keep], anchor_owner[keep]
 
 
 def anchor_pairs(
-    anchors: list[U64], max_df: int, min_shared: int = MIN_SHARED_ANCHORS
+    anchors: U64, owners: I64, n_docs: int, max_df: int, min_shared: int = MIN_SHARED_ANCHORS
 ) -> tuple[I64, I64]:
     """(left, right) document pairs, left < right, sharing at least ``min_shared`` anchors
-    whose document frequency is at most ``max_df``; sorted and unique."""
+    whose document frequency is at most ``max_df``; sorted and unique. ``anchors[j]``
+    belongs to document ``owners[j]`` (unique per document)."""
     empty = np.empty(0, dtype=np.int64)
-    n = len(anchors)
-    if n < 2:
+    n = n_docs
+    if n < 2 or anchors.shape[0] == 0:
         return empty, empty
-    sizes = np.fromiter((a.shape[0] for a in anchors), dtype=np.int64, count=n)
-    if sizes.sum() == 0:
+    _, docs, starts, counts = sorted_runs(anchors, owners)
+    counts = np.where(counts <= max_df, counts, 0)  # boilerplate: ignored
+    pairs = pairs_within_runs(docs, starts, counts, n)
+    if pairs.shape[0] == 0:
         return empty, empty
-    hashes = np.concatenate(anchors)
-    docs = np.repeat(np.arange(n, dtype=np.int64), sizes)
-    order = np.lexsort((docs, hashes))
-    hashes, docs = hashes[order], docs[order]
-    boundaries = np.flatnonzero(hashes[1:] != hashes[:-1]) + 1
-    starts = np.concatenate(([0], boundaries))
-    counts = np.diff(np.concatenate((starts, [hashes.shape[0]])))
-    keep = (counts > 1) & (counts <= max_df)
-    pieces: list[I64] = []
-    for start, count in zip(starts[keep], counts[keep], strict=True):
-        members = docs[start : start + count]
-        i, j = np.triu_indices(count, k=1)
-        pieces.append(members[i] * n + members[j])
-    if not pieces:
-        return empty, empty
-    encoded, shared = np.unique(np.concatenate(pieces), return_counts=True)
+    encoded, shared = np.unique(pairs, return_counts=True)
     encoded = encoded[shared >= min_shared]
     return encoded // n, encoded % n
 

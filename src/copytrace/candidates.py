@@ -80,43 +80,60 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     return acc
 
 
+def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
+    """Every pair of documents inside each run, encoded ``left * n + right`` (with repeats
+    across runs). Run r is ``docs[starts[r] : starts[r] + counts[r]]``, sorted ascending, so
+    ``left < right`` when a run holds no document twice.
+
+    Runs of equal size are expanded together (one numpy step per distinct size), so millions
+    of small buckets cost no Python loop each.
+    """
+    pieces: list[I64] = []
+    for size in np.unique(counts[counts > 1]).tolist():
+        run_starts = starts[counts == size]
+        members = docs[run_starts[:, None] + np.arange(size)]  # (runs x size)
+        i, j = np.triu_indices(size, k=1)
+        pieces.append((members[:, i] * n + members[:, j]).ravel())
+    if not pieces:
+        return np.empty(0, dtype=np.int64)
+    return np.concatenate(pieces)
+
+
+def sorted_runs(keys: U64, docs: I64) -> tuple[U64, I64, I64, I64]:
+    """(keys, docs) sorted by key then doc, with the start and length of each run of equal
+    keys."""
+    order = np.lexsort((docs, keys))
+    keys, docs = keys[order], docs[order]
+    if keys.shape[0] == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return keys, docs, empty, empty
+    boundaries = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate(([0], boundaries)).astype(np.int64)
+    counts = np.diff(np.concatenate((starts, [keys.shape[0]]))).astype(np.int64)
+    return keys, docs, starts, counts
+
+
 def candidate_pairs(keys: U64, max_bucket: int | None = None) -> tuple[I64, I64]:
     """Unique (left, right) index pairs, left < right, of rows of ``keys`` sharing a key.
 
     ``max_bucket`` caps how many documents of one bucket are paired (the first ones, in
-    index order); ``None`` pairs them all.
+    index order); ``None`` pairs them all. Bands are processed one at a time, so memory holds
+    one band's keys, not all of them.
     """
     n, bands = keys.shape
+    empty = np.empty(0, dtype=np.int64)
     if n < 2:
-        empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    flat = keys.ravel()
-    docs = np.repeat(np.arange(n, dtype=np.int64), bands)
-    order = np.lexsort((docs, flat))
-    flat = flat[order]
-    docs = docs[order]
-    boundaries = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [flat.shape[0]]))
-    sizes = ends - starts
-    multi = sizes > 1
-    lefts: list[I64] = []
-    rights: list[I64] = []
-    # Buckets of two are by far the most common: handle them in one vectorised step.
-    two = starts[multi & (sizes == 2)]
-    if two.size:
-        lefts.append(docs[two])
-        rights.append(docs[two + 1])
-    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-        members = docs[start : start + (size if max_bucket is None else min(size, max_bucket))]
-        i, j = np.triu_indices(members.shape[0], k=1)
-        lefts.append(members[i])
-        rights.append(members[j])
-    if not lefts:
-        empty = np.empty(0, dtype=np.int64)
+    docs = np.arange(n, dtype=np.int64)
+    found: list[I64] = []
+    for band in range(bands):
+        _, sorted_docs, starts, counts = sorted_runs(np.ascontiguousarray(keys[:, band]), docs)
+        if max_bucket is not None:
+            counts = np.minimum(counts, max_bucket)
+        pairs = pairs_within_runs(sorted_docs, starts, counts, n)
+        if pairs.shape[0]:
+            found.append(np.unique(pairs))
+    if not found:
         return empty, empty
-    left = np.concatenate(lefts)
-    right = np.concatenate(rights)
-    # members are sorted by document index within a bucket, so left < right already
-    encoded = np.unique(left * n + right)
+    encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n

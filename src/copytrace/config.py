@@ -64,6 +64,8 @@ class Config:
         copies (they still count towards Jaccard).
     align
         Explain every pair: aligned passages with offsets, labelled differences, credits.
+    workers
+        Processes to fingerprint with; 0 means one per CPU core. Results do not depend on it.
     """
 
     threshold: float = 0.8
@@ -83,6 +85,7 @@ class Config:
     min_passage_words: int = 50
     max_anchor_df: int = 50
     align: bool = True
+    workers: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -112,6 +115,8 @@ class Config:
                 f"min_passage_words ({self.min_passage_words}) must be at least ngram_size "
                 f"({self.ngram_size})"
             )
+        if self.workers < 0:
+            raise ConfigError(f"workers must be 0 (one per core) or more, got {self.workers}")
         if self.max_anchor_df < 2:
             raise ConfigError(f"max_anchor_df must be at least 2, got {self.max_anchor_df}")
         if not self.id_field or not self.text_field:

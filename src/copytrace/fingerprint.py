@@ -1,39 +1,120 @@
-"""Fingerprints: hashed word shingles and MinHash signatures.
+"""Fingerprints: hashed word shingles and MinHash signatures, computed a batch at a time.
 
 Contract:
 
-- a word is hashed with xxh3-64, so the same text gives the same fingerprints in any
-  process, on any machine, under any ``PYTHONHASHSEED``;
-- a shingle is ``ngram_size`` consecutive folded words, hashed to 64 bits by mixing the word
-  hashes in order (vectorised in numpy: no Python object per shingle); a text with fewer
-  words than ``ngram_size`` has one shingle of all its words, an empty text none;
-- :func:`shingle_set` is the sorted set of shingle hashes, the ground on which Jaccard and
-  containment are computed exactly;
-- :func:`minhash` gives ``num_perm`` 32-bit minima of multiply-shift hashes of the shingle
-  set; the fraction of equal positions between two signatures estimates their Jaccard.
+- the words are those of :func:`copytrace.normalize.words`; each word is hashed to 64 bits
+  from its UTF-8 bytes (a polynomial hash mod 2^64 finished by MurmurHash3's mixer), so the
+  same text gives the same fingerprints in any process, on any machine, under any
+  ``PYTHONHASHSEED``;
+- a shingle is ``ngram_size`` consecutive words, hashed to 64 bits by mixing the word hashes
+  in order; a text with fewer words than ``ngram_size`` has one shingle of all its words, an
+  empty text none;
+- the shingle *set* (sorted, unique) is the ground on which Jaccard and containment are
+  computed exactly;
+- the signature is one-permutation MinHash with optimal densification (Li, Owen and Zhang
+  2012; Shrivastava 2017): each shingle is hashed once and falls into one of ``num_perm``
+  bins, each bin keeps its minimum, and an empty bin borrows from a bin chosen by a fixed
+  sequence of hashes. For every bin, the probability that two texts agree equals their
+  Jaccard similarity, as for ``num_perm`` independent permutations, at O(shingles) instead of
+  O(shingles x num_perm) cost.
+
+Everything is vectorised over a whole batch of texts in numpy: the texts are folded to bytes
+(:func:`folded_bytes`), joined, and tokenised, hashed, shingled and MinHashed with a fixed
+number of array operations per batch, not per word.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
 from copytrace.config import Config
-from copytrace.normalize import words
+from copytrace.normalize import IGNORABLE, LOOKALIKES, words
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
 
 _MASK64 = (1 << 64) - 1
 # odd multiplier for mixing word hashes into a shingle hash (from splitmix64)
 _SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-# shingle hashes are processed in chunks so that a huge document never needs a
-# (shingles x num_perm) matrix larger than this many cells
-_MINHASH_CHUNK_CELLS = 1 << 22
+# base of the polynomial word hash (odd, so it is invertible mod 2^64)
+_WORD_BASE = 0x100000001B3
+_WORD_BASE_INVERSE = pow(_WORD_BASE, -1, 1 << 64)
+_LENGTH_MULTIPLIER = np.uint64(0xC2B2AE3D27D4EB4F)
+#: a bin that no shingle fell into (values are 32-bit, so this is out of range)
+_EMPTY = np.uint64(1 << 32)
+#: texts are batched up to this many bytes (larger texts go alone)
+BATCH_BYTES = 1 << 22
+
+# Characters that are separators (or vanish) in :func:`copytrace.normalize.words` and whose
+# NFKC form holds no word character: mapping them to a space (or deleting ignorables) keeps
+# the words the same, and turns most news text (curly quotes, dashes, no-break spaces) into
+# ASCII, for which lower-casing is the whole of folding.
+_SEPARATORS = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028"
+    "\u2029\u202f\u205f\u3000"  # spaces
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043"  # hyphens, dashes, minus
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2039\u203a\u00ab\u00bb"
+    "\u2026\u2022\u00b7\u00a7\u00b6\u00a9\u00ae\u00b0\u2020\u2021\u2030"  # …•·§¶©®°†‡‰
+    "\u00a3\u20ac\u00a5\u00a2\u00d7\u00f7\u00b1\u00a1\u00bf"  # £€¥¢×÷±¡¿
+)
+_QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in _SEPARATORS}})
+
+# a byte is part of a word if it is an ASCII letter or digit, or any byte of a multi-byte
+# UTF-8 character (folded words hold no other ASCII: "_" and punctuation separate words)
+_WORD_BYTE = np.zeros(256, dtype=np.bool_)
+for _byte in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+    _WORD_BYTE[_byte] = True
+_WORD_BYTE[0x80:] = True
+
+
+@cache
+def _needs_full_folding() -> re.Pattern[str]:
+    """Non-ASCII characters for which lower-casing is not the whole of folding.
+
+    A letter or digit that NFKC leaves alone, whose case folding is its one-character lower
+    case (also left alone by NFKC), and that is no look-alike, folds by ``str.lower``: most
+    accented Latin, Greek and Cyrillic letters. Everything else (ligatures, "ß", combining
+    marks, look-alikes, symbols, other scripts) takes the full path.
+    """
+    simple = []
+    for code in range(0x80, 0x3000):
+        char = chr(code)
+        lower = char.lower()
+        if (
+            char.isalnum()
+            and len(lower) == 1
+            and char.casefold() == lower
+            and unicodedata.normalize("NFKC", char) == char
+            and unicodedata.normalize("NFKC", lower) == lower
+            and char not in LOOKALIKES
+            and lower not in LOOKALIKES
+        ):
+            simple.append(char)
+    return re.compile("[^\\x00-\\x7f" + re.escape("".join(simple)) + "]")
+
+
+def folded_bytes(text: str) -> bytes:
+    """The folded words of ``text`` as UTF-8, separated by ASCII non-word bytes.
+
+    Tokenising the result on word bytes gives exactly :func:`copytrace.normalize.words`.
+    """
+    if text.isascii():
+        return text.lower().encode("ascii")
+    quick = text.translate(_QUICK_FOLD)
+    if quick.isascii():
+        return quick.lower().encode("ascii")
+    if _needs_full_folding().search(quick) is None:
+        return quick.lower().encode("utf-8")
+    return " ".join(words(text)).encode("utf-8")
 
 
 def _splitmix64(state: int) -> tuple[int, int]:
@@ -54,31 +135,52 @@ def _fmix64(h: U64) -> U64:
     return h ^ (h >> np.uint64(33))
 
 
-@dataclass(frozen=True, slots=True)
-class Permutations:
-    """The ``num_perm`` multiply-shift hash functions of one seed: h(x) = (a*x + b) >> 32."""
+@lru_cache(maxsize=4)
+def _powers(size: int) -> tuple[U64, U64]:
+    """(base^i, base^-i) mod 2^64 for i < size (size a power of two, cached)."""
+    with np.errstate(over="ignore"):
+        forward = np.empty(size, dtype=np.uint64)
+        forward[0] = 1
+        forward[1:] = np.full(size - 1, _WORD_BASE, dtype=np.uint64).cumprod()
+        backward = np.empty(size, dtype=np.uint64)
+        backward[0] = 1
+        backward[1:] = np.full(size - 1, _WORD_BASE_INVERSE, dtype=np.uint64).cumprod()
+    return forward, backward
 
-    multipliers: U64
-    offsets: U64
 
-    @classmethod
-    def from_seed(cls, num_perm: int, seed: int) -> Permutations:
-        state = seed & _MASK64
-        values = []
-        for _ in range(2 * num_perm):
-            state, out = _splitmix64(state)
-            values.append(out)
-        multipliers = np.array(values[:num_perm], dtype=np.uint64) | np.uint64(1)
-        offsets = np.array(values[num_perm:], dtype=np.uint64)
-        return cls(multipliers, offsets)
+def _token_hashes(data: bytes) -> tuple[U64, I64]:
+    """(hash of every word, byte offset where it starts) of folded bytes."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    flags = np.zeros(array.shape[0] + 2, dtype=np.int8)
+    flags[1:-1] = _WORD_BYTE[array]
+    edges = np.flatnonzero(np.diff(flags))
+    starts, ends = edges[0::2], edges[1::2]
+    if starts.shape[0] == 0:
+        return np.empty(0, dtype=np.uint64), starts.astype(np.int64)
+    forward, backward = _powers(1 << max(4, int(array.shape[0]).bit_length()))
+    with np.errstate(over="ignore"):
+        weighted = (array.astype(np.uint64) + np.uint64(1)) * forward[: array.shape[0]]
+        prefix = np.zeros(array.shape[0] + 1, dtype=np.uint64)
+        np.cumsum(weighted, out=prefix[1:])
+        # sum of (byte + 1) * base^(i - start) over the word's bytes, whatever its position
+        raw = (prefix[ends] - prefix[starts]) * backward[starts]
+        lengths = (ends - starts).astype(np.uint64)
+        return _fmix64(raw ^ (lengths * _LENGTH_MULTIPLIER)), starts.astype(np.int64)
 
 
 def word_hashes(folded: Sequence[str]) -> U64:
-    """xxh3-64 of each folded word's UTF-8 bytes."""
-    digest = xxhash.xxh3_64_intdigest
-    return np.fromiter(
-        (digest(w.encode("utf-8")) for w in folded), dtype=np.uint64, count=len(folded)
-    )
+    """The 64-bit hash of each folded word."""
+    hashes, _ = _token_hashes(" ".join(folded).encode("utf-8"))
+    return hashes
+
+
+def _combine(hashes: U64, ngram_size: int, count: int) -> U64:
+    """Hashes of the ``count`` runs of ``ngram_size`` consecutive entries of ``hashes``."""
+    with np.errstate(over="ignore"):
+        acc = np.full(count, np.uint64(ngram_size), dtype=np.uint64)
+        for i in range(ngram_size):
+            acc = (acc * _SHINGLE_MULTIPLIER) ^ hashes[i : i + count]
+        return _fmix64(acc)
 
 
 def shingle_hashes(hashes: U64, ngram_size: int) -> U64:
@@ -87,51 +189,94 @@ def shingle_hashes(hashes: U64, ngram_size: int) -> U64:
     if n == 0:
         return np.empty(0, dtype=np.uint64)
     k = min(ngram_size, n)
-    count = n - k + 1
-    with np.errstate(over="ignore"):
-        acc = np.full(count, np.uint64(k), dtype=np.uint64)
-        for i in range(k):
-            acc = (acc * _SHINGLE_MULTIPLIER) ^ hashes[i : i + count]
-        return _fmix64(acc)
+    return _combine(hashes, k, n - k + 1)
+
+
+def ordered_shingles(text: str, ngram_size: int) -> U64:
+    """The shingle hashes of ``text`` in text order, with repeats."""
+    hashes, _ = _token_hashes(folded_bytes(text))
+    return shingle_hashes(hashes, ngram_size)
 
 
 def shingle_set(text: str, ngram_size: int) -> U64:
     """The sorted, unique shingle hashes of ``text``."""
-    return np.unique(shingle_hashes(word_hashes(words(text)), ngram_size))
+    return np.unique(ordered_shingles(text, ngram_size))
+
+
+@dataclass(frozen=True, slots=True)
+class Permutations:
+    """The hashing of one seed: the bin hash's key and the densification sequence.
+
+    ``densify[t, j]`` is the bin an empty bin ``j`` borrows from at attempt ``t``.
+    """
+
+    num_perm: int
+    key: np.uint64
+    densify: npt.NDArray[np.int32]
+
+    @classmethod
+    def from_seed(cls, num_perm: int, seed: int) -> Permutations:
+        state, key = _splitmix64(seed & _MASK64)
+        attempts = 32 * num_perm  # a text with one filled bin still fills all: (1-1/k)^32k
+        values = np.empty(attempts * num_perm, dtype=np.uint64)
+        state, start = _splitmix64(state)
+        with np.errstate(over="ignore"):
+            values[:] = _fmix64(np.arange(values.shape[0], dtype=np.uint64) + np.uint64(start))
+        table = ((values >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+        return cls(num_perm, np.uint64(key), table.astype(np.int32).reshape(attempts, num_perm))
+
+
+def _signatures(shingles: U64, owners: I64, count: int, permutations: Permutations) -> U32:
+    """(count x num_perm) one-permutation MinHash signatures; ``owners[i]`` is the text (0 to
+    count-1) that shingle i belongs to."""
+    k = permutations.num_perm
+    bins = np.full(count * k, _EMPTY, dtype=np.uint64)
+    if shingles.shape[0]:
+        with np.errstate(over="ignore"):
+            hashed = _fmix64(shingles ^ permutations.key)
+            slot = ((hashed >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
+            value = hashed & np.uint64(0xFFFFFFFF)
+        np.minimum.at(bins, owners * k + slot.astype(np.int64), value)
+    table = bins.reshape(count, k)
+    empty = table == _EMPTY
+    rows, cols = np.nonzero(empty & ~empty.all(axis=1, keepdims=True))
+    for attempt in permutations.densify:
+        if rows.shape[0] == 0:
+            break
+        # borrow only from bins that a shingle filled: which bin an empty one borrows from
+        # must depend on the hash sequence alone, or two texts' bins would not agree with
+        # probability equal to their Jaccard
+        source = attempt[cols]
+        found = ~empty[rows, source]
+        table[rows[found], cols[found]] = table[rows[found], source[found]]
+        rows, cols = rows[~found], cols[~found]
+    table[table == _EMPTY] = np.uint64(0xFFFFFFFF)  # only texts with no shingle at all
+    signatures: U32 = table.astype(np.uint32)
+    return signatures
 
 
 def minhash(shingles: U64, permutations: Permutations) -> U32:
-    """MinHash signature of a shingle set; all ``0xFFFFFFFF`` for an empty set."""
-    num_perm = permutations.multipliers.shape[0]
-    signature = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    if shingles.shape[0] == 0:
-        return signature
-    a = permutations.multipliers[:, None]
-    b = permutations.offsets[:, None]
-    step = max(1, _MINHASH_CHUNK_CELLS // num_perm)
-    with np.errstate(over="ignore"):
-        for start in range(0, shingles.shape[0], step):
-            chunk = shingles[None, start : start + step]
-            hashed = ((a * chunk + b) >> np.uint64(32)).astype(np.uint32)
-            np.minimum(signature, hashed.min(axis=1), out=signature)
+    """MinHash signature of one shingle set; all ``0xFFFFFFFF`` for an empty set."""
+    owners = np.zeros(shingles.shape[0], dtype=np.int64)
+    signature: U32 = _signatures(shingles, owners, 1, permutations)[0]
     return signature
 
 
 def sequence_digest(folded: Sequence[str]) -> int:
     """64-bit digest of a folded word sequence: equal digests mean identical after folding."""
-    hasher = xxhash.xxh3_64()
-    for word in folded:
-        hasher.update(word.encode("utf-8"))
-        hasher.update(b"\x00")
-    return hasher.intdigest()
+    return _digest(word_hashes(folded))
+
+
+def _digest(hashes: U64) -> int:
+    return xxhash.xxh3_64_intdigest(hashes.tobytes())
 
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What the candidate and verify stages need to know of one document.
+    """One document's fingerprint, as :func:`fingerprint_text` gives it.
 
-    ``anchors`` are the winnowed shingle hashes used to find partial copies (empty when
-    partial copies are not looked for).
+    ``shingles`` is the sorted shingle set; ``anchors`` are the winnowed shingle hashes used
+    to find partial copies (empty when partial copies are not looked for).
     """
 
     shingles: U64
@@ -141,26 +286,128 @@ class Fingerprint:
     anchors: U64
 
 
+@dataclass(frozen=True, slots=True)
+class FingerprintBatch:
+    """Fingerprints of many documents as flat arrays (no object per document or shingle).
+
+    Row i of ``signatures``, ``digests`` and ``n_words`` is document i; ``anchors[j]``
+    belongs to document ``anchor_owners[j]`` (sorted by owner, then hash, unique per owner).
+    """
+
+    signatures: U32
+    digests: U64
+    n_words: I64
+    anchors: U64
+    anchor_owners: I64
+
+    def __len__(self) -> int:
+        return int(self.n_words.shape[0])
+
+    def select(self, rows: I64) -> FingerprintBatch:
+        """The fingerprints of ``rows`` (sorted, unique), renumbered 0..len(rows)-1."""
+        position = np.full(len(self), -1, dtype=np.int64)
+        position[rows] = np.arange(rows.shape[0], dtype=np.int64)
+        kept = position[self.anchor_owners] >= 0
+        return FingerprintBatch(
+            self.signatures[rows],
+            self.digests[rows],
+            self.n_words[rows],
+            self.anchors[kept],
+            position[self.anchor_owners[kept]],
+        )
+
+    @staticmethod
+    def concatenate(batches: Sequence[FingerprintBatch], num_perm: int) -> FingerprintBatch:
+        """One batch of all ``batches``, documents numbered in order."""
+        if not batches:
+            return FingerprintBatch(
+                np.empty((0, num_perm), dtype=np.uint32),
+                np.empty(0, dtype=np.uint64),
+                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.uint64),
+                np.empty(0, dtype=np.int64),
+            )
+        firsts = np.cumsum([0] + [len(batch) for batch in batches[:-1]])
+        return FingerprintBatch(
+            np.concatenate([batch.signatures for batch in batches]),
+            np.concatenate([batch.digests for batch in batches]),
+            np.concatenate([batch.n_words for batch in batches]),
+            np.concatenate([batch.anchors for batch in batches]),
+            np.concatenate(
+                [batch.anchor_owners + first for batch, first in zip(batches, firsts, strict=True)]
+            ),
+        )
+
+
+def _shingle_batch(texts: Sequence[str], ngram_size: int) -> tuple[U64, I64, U64, I64, I64]:
+    """(shingles, owners, word hashes, first word of each text, words per text) of a batch;
+    shingles are in text order, grouped by owner."""
+    encoded = [folded_bytes(text) for text in texts]
+    sizes = np.fromiter((len(data) for data in encoded), dtype=np.int64, count=len(encoded))
+    # texts joined by a newline (a separator), so no word spans two texts
+    offsets = np.concatenate(([0], np.cumsum(sizes + 1)))
+    hashes, starts = _token_hashes(b"\n".join(encoded))
+    bounds = np.searchsorted(starts, offsets)
+    n_words = np.diff(bounds)
+    k = ngram_size
+    owner_of_word = np.repeat(np.arange(len(texts), dtype=np.int64), n_words)
+    count = max(hashes.shape[0] - k + 1, 0)
+    if count:
+        shingles = _combine(hashes, k, count)
+        owners = owner_of_word[:count]
+        inside = owners == owner_of_word[k - 1 : k - 1 + count]
+        shingles, owners = shingles[inside], owners[inside]
+    else:
+        shingles, owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    # a text with fewer words than k has one shingle of all its words
+    short = np.flatnonzero((n_words > 0) & (n_words < k))
+    if short.shape[0]:
+        extra = [_combine(hashes[bounds[i] : bounds[i + 1]], int(n_words[i]), 1) for i in short]
+        shingles = np.concatenate([shingles, *extra])
+        owners = np.concatenate([owners, short])
+        order = np.argsort(owners, kind="stable")
+        shingles, owners = shingles[order], owners[order]
+    return shingles, owners, hashes, bounds, n_words
+
+
+def shingle_sets(texts: Sequence[str], ngram_size: int) -> list[U64]:
+    """The sorted shingle set of each text, computed as one batch."""
+    shingles, owners, _, _, _ = _shingle_batch(texts, ngram_size)
+    cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
+    return [np.unique(shingles[cuts[i] : cuts[i + 1]]) for i in range(len(texts))]
+
+
+def fingerprint_batch(
+    texts: Sequence[str], config: Config, permutations: Permutations
+) -> FingerprintBatch:
+    """Fingerprints of ``texts`` (see the module contract), computed as one batch."""
+    from copytrace.anchors import anchor_window, winnow_batch
+
+    if not texts:
+        return FingerprintBatch.concatenate([], config.num_perm)
+    shingles, owners, hashes, bounds, n_words = _shingle_batch(texts, config.ngram_size)
+    signatures = _signatures(shingles, owners, len(texts), permutations)
+    digests = np.fromiter(
+        (_digest(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(texts))),
+        dtype=np.uint64,
+        count=len(texts),
+    )
+    if config.partial:
+        cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
+        window = anchor_window(config.min_passage_words, config.ngram_size)
+        anchors, anchor_owners = winnow_batch(shingles, cuts, window)
+    else:
+        anchors, anchor_owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    return FingerprintBatch(signatures, digests, n_words.astype(np.int64), anchors, anchor_owners)
+
+
 def fingerprint_text(text: str, config: Config, permutations: Permutations) -> Fingerprint:
     """Fingerprint one text with the settings of ``config``."""
-    folded = words(text)
-    ordered = shingle_hashes(word_hashes(folded), config.ngram_size)
-    shingles = np.unique(ordered)
-    if config.partial:
-        from copytrace.anchors import anchor_window, winnow
-
-        anchors = winnow(ordered, anchor_window(config.min_passage_words, config.ngram_size))
-    else:
-        anchors = np.empty(0, dtype=np.uint64)
+    batch = fingerprint_batch([text], config, permutations)
     return Fingerprint(
-        shingles=shingles,
-        signature=minhash(shingles, permutations),
-        digest=sequence_digest(folded),
-        n_words=len(folded),
-        anchors=anchors,
+        shingles=shingle_set(text, config.ngram_size),
+        signature=batch.signatures[0],
+        digest=int(batch.digests[0]),
+        n_words=int(batch.n_words[0]),
+        anchors=batch.anchors,
     )
-
-
-def ordered_shingles(text: str, ngram_size: int) -> U64:
-    """The shingle hashes of ``text`` in text order, with repeats."""
-    return shingle_hashes(word_hashes(words(text)), ngram_size)

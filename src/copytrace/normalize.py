@@ -31,7 +31,7 @@ _DELETE_IGNORABLE = {ord(c): None for c in IGNORABLE}
 # Cyrillic and Greek letters that look like Latin ones (both cases: Greek capital Ν looks like
 # N, small ν like v); applied before case folding and only inside words that also hold Latin
 # letters, the usual trick of look-alike sites and the usual damage of bad OCR.
-_LOOKALIKES = {
+LOOKALIKES = {
     "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
     "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
     "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
@@ -40,8 +40,8 @@ _LOOKALIKES = {
     "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
     "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
-_CONFUSABLES = str.maketrans(_LOOKALIKES)
-_CONFUSABLE_CHARS = frozenset(_LOOKALIKES)
+_CONFUSABLES = str.maketrans(LOOKALIKES)
+_CONFUSABLE_CHARS = frozenset(LOOKALIKES)
 
 
 @cache

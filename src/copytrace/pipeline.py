@@ -6,7 +6,11 @@ The CLI, the tests and later the index, the HTTP service and Spark all call :fun
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import multiprocessing
+import multiprocessing.pool
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +25,10 @@ from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, explain
 from copytrace.fingerprint import (
-    U64,
-    Fingerprint,
+    BATCH_BYTES,
+    FingerprintBatch,
     Permutations,
+    fingerprint_batch,
     fingerprint_text,
     ordered_shingles,
 )
@@ -37,6 +42,8 @@ from copytrace.verify import longest_shared_passage, similarity, verify
 ProgressCallback = Callable[[str, int, int | None], None]
 
 _PROGRESS_EVERY = 500
+#: below this many documents, one process fingerprints faster than a pool
+PARALLEL_FROM_DOCUMENTS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,42 +149,90 @@ def _chain(first: Iterable[Document], second: Iterable[Document]) -> Iterator[Do
     yield from second
 
 
+@functools.cache
+def permutations_for(num_perm: int, seed: int) -> Permutations:
+    """The MinHash hashing of a setting, built once per process."""
+    return Permutations.from_seed(num_perm, seed)
+
+
+def _fingerprint_task(task: tuple[list[str], Config]) -> FingerprintBatch:
+    texts, config = task
+    return fingerprint_batch(texts, config, permutations_for(config.num_perm, config.seed))
+
+
+def _batches(docs: Sequence[Document]) -> Iterator[list[str]]:
+    """Texts in batches of about BATCH_BYTES characters (a larger text goes alone)."""
+    batch: list[str] = []
+    size = 0
+    for doc in docs:
+        if batch and size + len(doc.text) > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(doc.text)
+        size += len(doc.text)
+    if batch:
+        yield batch
+
+
+def worker_count(config: Config, documents: int) -> int:
+    """Processes to fingerprint with: one for small jobs (a pool costs more than it saves)."""
+    wanted = config.workers or os.cpu_count() or 1
+    return 1 if documents < PARALLEL_FROM_DOCUMENTS else max(1, wanted)
+
+
 def fingerprint_documents(
     docs: Sequence[Document],
     config: Config,
     skips: SkipLog,
     progress: ProgressCallback | None = None,
-) -> tuple[list[Document], list[Fingerprint]]:
-    """Fingerprints of ``docs``; a document with no words is skipped as ``empty``."""
-    permutations = Permutations.from_seed(config.num_perm, config.seed)
-    kept: list[Document] = []
-    prints: list[Fingerprint] = []
-    for number, doc in enumerate(docs, start=1):
-        fp = fingerprint_text(doc.text, config, permutations)
-        if fp.n_words == 0:
-            skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
+) -> tuple[list[Document], FingerprintBatch]:
+    """Fingerprints of ``docs``, in batches, in ``config.workers`` processes; a document with
+    no words is skipped as ``empty``. The result does not depend on the number of processes:
+    a document's fingerprint does not depend on the batch it is in."""
+    tasks = ((texts, config) for texts in _batches(docs))
+    workers = worker_count(config, len(docs))
+    batches: list[FingerprintBatch] = []
+    done = 0
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(_process_pool(workers))
+            results: Iterable[FingerprintBatch] = pool.imap(_fingerprint_task, tasks)
         else:
-            kept.append(doc)
-            prints.append(fp)
-        if progress is not None and number % _PROGRESS_EVERY == 0:
-            progress("fingerprint", number, len(docs))
-    return kept, prints
+            results = map(_fingerprint_task, tasks)
+        for batch in results:
+            batches.append(batch)
+            done += len(batch)
+            if progress is not None:
+                progress("fingerprint", done, len(docs))
+    prints = FingerprintBatch.concatenate(batches, config.num_perm)
+    has_words = prints.n_words > 0
+    if has_words.all():
+        return list(docs), prints
+    for index in np.flatnonzero(~has_words).tolist():
+        doc = docs[index]
+        skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
+    rows = np.flatnonzero(has_words)
+    return [docs[index] for index in rows.tolist()], prints.select(rows)
+
+
+def _process_pool(workers: int) -> multiprocessing.pool.Pool:
+    # fork shares the parent's imports at no cost; elsewhere spawn is the only safe choice
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method).Pool(workers)
 
 
 def find_candidates(
-    prints: Sequence[Fingerprint], config: Config, bands: int, rows: int
+    prints: FingerprintBatch, config: Config, bands: int, rows: int
 ) -> tuple[I64, I64]:
     """Candidate pairs (left < right, sorted, unique): LSH buckets, plus pairs sharing
     winnowed anchors when partial copies are looked for."""
-    if not prints:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    signatures = np.stack([fp.signature for fp in prints])
-    lefts, rights = candidate_pairs(band_keys(signatures, bands, rows))
+    n = len(prints)
+    lefts, rights = candidate_pairs(band_keys(prints.signatures, bands, rows))
     if not config.partial:
         return lefts, rights
-    anchor_lefts, anchor_rights = anchor_pairs([fp.anchors for fp in prints], config.max_anchor_df)
-    n = len(prints)
+    anchor_lefts, anchor_rights = anchor_pairs(
+        prints.anchors, prints.anchor_owners, n, config.max_anchor_df
+    )
     encoded = np.union1d(lefts * n + rights, anchor_lefts * n + anchor_rights)
     return encoded // n, encoded % n
 
@@ -220,13 +275,8 @@ def scan(
 
     clock = time.perf_counter()
     ids = [doc.id for doc in docs]
-
-    @functools.lru_cache(maxsize=4096)
-    def ordered(index: int) -> U64:
-        return ordered_shingles(docs[index].text, config.ngram_size)
-
     pairs = []
-    verified = verify(lefts, rights, prints, ids, config, ordered)
+    verified = verify(lefts, rights, prints, ids, lambda index: docs[index].text, config)
     for number, pair in enumerate(verified, 1):
         pairs.append(pair)
         if progress is not None and number % _PROGRESS_EVERY == 0:
@@ -234,7 +284,7 @@ def scan(
     seconds["verify"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    lengths = [fp.n_words for fp in prints]
+    lengths = prints.n_words.tolist()
     # partial copies share a passage, not the document: they do not merge clusters
     whole = [pair for pair in pairs if pair.verdict != "partial"]
     clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)
@@ -293,7 +343,7 @@ def compare(a: str | Document, b: str | Document, config: Config | None = None) 
     ``config.align`` is off) the explanation: aligned passages, differences, credits."""
     config = config or Config()
     doc_a, doc_b = _as_document(a, "a"), _as_document(b, "b")
-    permutations = Permutations.from_seed(config.num_perm, config.seed)
+    permutations = permutations_for(config.num_perm, config.seed)
     fa = fingerprint_text(doc_a.text, config, permutations)
     fb = fingerprint_text(doc_b.text, config, permutations)
     sim = similarity(fa.shingles, fb.shingles)

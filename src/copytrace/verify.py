@@ -14,8 +14,9 @@ from typing import NamedTuple
 import numpy as np
 
 from copytrace.anchors import shared_runs
+from copytrace.candidates import I64
 from copytrace.config import Config
-from copytrace.fingerprint import U64, Fingerprint
+from copytrace.fingerprint import U64, FingerprintBatch, ordered_shingles, shingle_sets
 from copytrace.model import Pair, Verdict
 
 
@@ -41,9 +42,11 @@ def similarity(a: U64, b: U64) -> Similarity:
     return Similarity(shared / union, shared / a.shape[0], shared / b.shape[0], shared)
 
 
-def verdict_for(a: Fingerprint, b: Fingerprint, jaccard: float, threshold: float) -> Verdict | None:
+def verdict_for(
+    digest_a: int, digest_b: int, words_a: int, words_b: int, jaccard: float, threshold: float
+) -> Verdict | None:
     """``duplicate`` if identical after folding, ``near_duplicate`` at or above the threshold."""
-    if a.digest == b.digest and a.n_words == b.n_words:
+    if digest_a == digest_b and words_a == words_b:
         return "duplicate"
     if jaccard >= threshold:
         return "near_duplicate"
@@ -59,30 +62,57 @@ def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
     return max((end - start for start, end in runs), default=0)
 
 
+#: candidate pairs verified per chunk (their documents' shingle sets are built together)
+CHUNK_PAIRS = 20_000
+
+
 def verify(
-    lefts: Sequence[int] | np.ndarray,
-    rights: Sequence[int] | np.ndarray,
-    fingerprints: Sequence[Fingerprint],
+    lefts: I64,
+    rights: I64,
+    prints: FingerprintBatch,
     ids: Sequence[str],
+    text_of: Callable[[int], str],
     config: Config,
-    ordered: Callable[[int], U64] | None = None,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    A pair at or above the threshold is a ``duplicate`` or ``near_duplicate``. Below it, when
-    ``config.partial`` is on and ``ordered(i)`` gives document i's ordered shingle hashes, a
-    pair sharing a passage of at least ``config.min_passage_words`` words is ``partial``.
+    ``text_of(i)`` gives document i's text: shingle sets are rebuilt, one batch per chunk of
+    pairs, only for documents that are in candidate pairs, so nothing per shingle is kept for
+    the whole corpus. A pair at or above the threshold is a ``duplicate`` or
+    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
+    at least ``config.min_passage_words`` words is ``partial``.
     """
-    for left, right in zip(lefts, rights, strict=True):
-        i, j = int(left), int(right)
-        fa, fb = fingerprints[i], fingerprints[j]
-        sim = similarity(fa.shingles, fb.shingles)
-        verdict = verdict_for(fa, fb, sim.jaccard, config.threshold)
-        # a passage of n words has n - ngram_size + 1 shingles: with fewer shared, no passage
-        could_share_passage = sim.shared >= config.min_passage_words - config.ngram_size + 1
-        if verdict is None and config.partial and ordered is not None and could_share_passage:
-            words = longest_shared_passage(ordered(i), ordered(j), config.ngram_size)
-            if words >= config.min_passage_words:
-                verdict = "partial"
-        if verdict is not None:
-            yield Pair(ids[i], ids[j], sim.jaccard, sim.containment_a, sim.containment_b, verdict)
+    k = config.ngram_size
+    digests, n_words = prints.digests, prints.n_words
+    # a passage of n words has n - k + 1 shingles: with fewer shared, no passage
+    needed_for_passage = config.min_passage_words - k + 1
+    for first in range(0, lefts.shape[0], CHUNK_PAIRS):
+        chunk_lefts = lefts[first : first + CHUNK_PAIRS]
+        chunk_rights = rights[first : first + CHUNK_PAIRS]
+        needed = np.unique(np.concatenate((chunk_lefts, chunk_rights))).tolist()
+        sets = dict(zip(needed, shingle_sets([text_of(i) for i in needed], k), strict=True))
+        for left, right in zip(chunk_lefts.tolist(), chunk_rights.tolist(), strict=True):
+            sim = similarity(sets[left], sets[right])
+            verdict = verdict_for(
+                int(digests[left]),
+                int(digests[right]),
+                int(n_words[left]),
+                int(n_words[right]),
+                sim.jaccard,
+                config.threshold,
+            )
+            if verdict is None and config.partial and sim.shared >= needed_for_passage:
+                passage = longest_shared_passage(
+                    ordered_shingles(text_of(left), k), ordered_shingles(text_of(right), k), k
+                )
+                if passage >= config.min_passage_words:
+                    verdict = "partial"
+            if verdict is not None:
+                yield Pair(
+                    ids[left],
+                    ids[right],
+                    sim.jaccard,
+                    sim.containment_a,
+                    sim.containment_b,
+                    verdict,
+                )
