@@ -202,7 +202,8 @@ def test_option_names_are_config_field_names() -> None:
     # one name per option: --ngram-size is Config.ngram_size
     assert isinstance(main, click.Group)
     fields = {f.name for f in dataclasses.fields(Config)}
-    per_command = {"out", "dedup_format", "quiet", "as_json", "brief", "fmt", "inputs", "a", "b"}
+    per_command = {"out", "dedup_format", "quiet", "report", "as_json", "brief", "html_path"}
+    per_command |= {"fmt", "inputs", "a", "b"}
     for command in main.commands.values():
         for param in command.params:
             assert param.name in fields | per_command, param.name
@@ -258,3 +259,35 @@ def test_compare_honours_format(tmp_path: Path) -> None:
     result = _run("compare", tmp_path / "a.data", tmp_path / "b.data", "--format", "txt")
     assert result.exit_code == 0, result.output
     assert "verdict:     duplicate" in result.stdout
+
+
+# --- explanations and HTML ----------------------------------------------------------------
+
+
+def test_compare_explains_the_seed_pair(seed_paths: tuple[Path, Path], tmp_path: Path) -> None:
+    page = tmp_path / "pair.html"
+    result = _run("compare", *seed_paths, "--brief", "--html", page)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Copied passages (1)" in out
+    assert "A[200:2208] = B[130:2138]  324 words" in out
+    for label in ("headline", "dateline", "standfirst", "caption"):
+        assert label in out
+    assert "typography only" in out
+    assert "Credits:     A: Bloomberg; B: Bloomberg" in out
+    assert "Order:       1. A (dateline in text: '27 Mar, 2024 11:29')" in out
+    html = page.read_text(encoding="utf-8")
+    assert html.count('class="copied') >= 2 and "label-caption" in html
+    data = json.loads(_run("compare", *seed_paths, "--json").stdout)
+    assert data["alignment"]["passages"] == [
+        {"a_start": 200, "a_end": 2208, "b_start": 130, "b_end": 2138, "words": 324}
+    ]
+
+
+def test_scan_report_writes_an_html_page(seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _run("scan", seeds_dir, "--out", out, "--report", "--quiet")
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "000_79bc1770f18cd301.txt" in html and "order unknown" in html
+    assert (out / "report.html").stat().st_mode & 0o044  # readable like any new file

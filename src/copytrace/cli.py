@@ -35,7 +35,7 @@ from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
 from copytrace.ingest import FORMATS, read_document_file
 from copytrace.pipeline import ProgressCallback, ScanResult, compare, scan
-from copytrace.report import DEDUP_FORMATS
+from copytrace.report import DEDUP_FORMATS, write_comparison_html
 from copytrace.textview import comparison_view
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -255,19 +255,32 @@ def progress_display(console: Console, enabled: bool) -> Iterator[ProgressCallba
     help="Format of the deduplicated corpus.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--report", is_flag=True, help="Also write report.html: pairs side by side.")
 @config_options
 @handle_errors
 def scan_command(
-    inputs: tuple[Path, ...], out: Path, dedup_format: str, quiet: bool, **options: Any
+    inputs: tuple[Path, ...],
+    out: Path,
+    dedup_format: str,
+    quiet: bool,
+    report: bool,
+    **options: Any,
 ) -> None:
-    """Find every near-duplicate pair among INPUTS (files or folders) and write them to --out."""
+    """Find every copy among INPUTS (files or folders): near-duplicates and partial copies,
+    explained, clustered, with a deduplicated corpus, written to --out."""
     fmt = options.pop("fmt")
     config = build_config(options)
     console = Console(stderr=True)
     started = time.perf_counter()
     with progress_display(console, enabled=not quiet and console.is_terminal) as update:
         result = scan(
-            list(inputs), config, out=out, fmt=fmt, dedup_format=dedup_format, progress=update
+            list(inputs),
+            config,
+            out=out,
+            fmt=fmt,
+            dedup_format=dedup_format,
+            report=report,
+            progress=update,
         )
     if not quiet:
         print_summary(console, result, out, time.perf_counter() - started)
@@ -313,9 +326,17 @@ def print_summary(console: Console, result: ScanResult, out: Path, seconds: floa
 @click.argument("b", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--brief", is_flag=True, help="Leave out the two marked-up texts.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write an HTML page with the two texts side by side, copied passages marked.",
+)
 @config_options
 @handle_errors
-def compare_command(a: Path, b: Path, as_json: bool, brief: bool, **options: Any) -> None:
+def compare_command(
+    a: Path, b: Path, as_json: bool, brief: bool, html_path: Path | None, **options: Any
+) -> None:
     """Compare the documents in files A and B: verdict, Jaccard, containment, and what was
     copied (passages with offsets), what each side alone has, what changed, who is credited."""
     fmt = options.pop("fmt")
@@ -323,6 +344,8 @@ def compare_command(a: Path, b: Path, as_json: bool, brief: bool, **options: Any
     doc_a = read_document_file(a, config, fmt)
     doc_b = read_document_file(b, config, fmt)
     comparison = compare(doc_a, doc_b, config)
+    if html_path is not None:
+        write_comparison_html(doc_a, doc_b, comparison, html_path)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
         return

@@ -244,13 +244,15 @@ def scan(
     out: str | Path | None = None,
     fmt: str = "auto",
     dedup_format: str = "jsonl",
+    report: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ScanResult:
     """Find every pair of documents whose shingle Jaccard is at or above the threshold.
 
     ``inputs`` are files and folders (any format :mod:`copytrace.ingest` reads) or Documents.
-    With ``out``, writes ``pairs.jsonl``, ``clusters.jsonl``, ``deduplicated.jsonl`` (or
-    ``.parquet``) and ``summary.json`` there (see :mod:`copytrace.report`).
+    With ``out``, writes ``pairs.jsonl``, ``alignments.jsonl``, ``clusters.jsonl``,
+    ``deduplicated.jsonl`` (or ``.parquet``), ``summary.json`` and with ``report`` an HTML
+    ``report.html`` there (see :mod:`copytrace.report`).
     """
     from copytrace.report import check_dedup_format, write_scan
 
@@ -311,7 +313,7 @@ def scan(
     result = ScanResult(pairs, clusters, docs, stats, config, explanations)
     if out is not None:
         clock = time.perf_counter()
-        write_scan(result, Path(out), dedup_format)
+        write_scan(result, Path(out), dedup_format, html=report)
         seconds["write"] = time.perf_counter() - clock
     return result
 

@@ -12,7 +12,8 @@ Contract: :func:`write_scan` writes into ``out`` (created if needed):
 - ``deduplicated.jsonl`` or ``deduplicated.parquet``: the input with one document per
   cluster (its representative) plus every document in no cluster, in input order, each as
   ``{id_field: id, text_field: text, **meta}`` so that it can be scanned again;
-- ``summary.json``: the scan's statistics and settings.
+- ``summary.json``: the scan's statistics and settings;
+- ``report.html`` when asked for: the same for people, pairs side by side.
 
 Each file is written to a temporary name in ``out`` and renamed into place when complete.
 """
@@ -29,13 +30,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from copytrace.errors import ConfigError
-from copytrace.model import Document
+from copytrace.model import Comparison, Document
 
 if TYPE_CHECKING:
     from copytrace.config import Config
     from copytrace.pipeline import ScanResult
 
 DEDUP_FORMATS: tuple[str, ...] = ("jsonl", "parquet")
+#: pairs shown side by side in report.html (all are in pairs.jsonl and alignments.jsonl)
+MAX_REPORT_PAIRS = 200
 
 
 def check_dedup_format(fmt: str) -> None:
@@ -52,6 +55,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        # mkstemp creates 0600; the result should have the permissions of any new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
@@ -113,8 +120,11 @@ def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -
         pq.write_table(table, temp)
 
 
-def write_scan(result: ScanResult, out: Path, dedup_format: str = "jsonl") -> None:
-    """Write a scan's files into ``out`` (see the module docstring)."""
+def write_scan(
+    result: ScanResult, out: Path, dedup_format: str = "jsonl", html: bool = False
+) -> None:
+    """Write a scan's files into ``out`` (see the module docstring); with ``html``, also
+    ``report.html`` for people (:func:`copytrace.htmlreport.render_scan_report`)."""
     check_dedup_format(dedup_format)
     out.mkdir(parents=True, exist_ok=True)
     config = result.config
@@ -133,6 +143,41 @@ def write_scan(result: ScanResult, out: Path, dedup_format: str = "jsonl") -> No
     with atomic_text(out / "summary.json") as handle:
         json.dump(summary, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
+    if html:
+        write_html_report(result, out / "report.html", summary)
+
+
+def write_html_report(result: ScanResult, target: Path, summary: dict[str, Any]) -> None:
+    """The scan's HTML report: summary, cluster timelines, pairs side by side."""
+    from copytrace.htmlreport import render_scan_report
+
+    shown = {doc_id for pair in result.pairs[:MAX_REPORT_PAIRS] for doc_id in (pair.a, pair.b)}
+    page = render_scan_report(
+        {doc.id: doc for doc in result.documents if doc.id in shown},
+        list(pair_records(result)),
+        [explanation.to_dict() for explanation in result.explanations[:MAX_REPORT_PAIRS]],
+        [found.to_dict() for found in result.clusters],
+        summary,
+        max_pairs=MAX_REPORT_PAIRS,
+    )
+    with atomic_text(target) as handle:
+        handle.write(page)
+
+
+def write_comparison_html(
+    doc_a: Document, doc_b: Document, comparison: Comparison, target: Path
+) -> None:
+    """An HTML page of one comparison: the two texts side by side, passages marked.
+
+    The comparison must carry its explanation (``Config.align`` on).
+    """
+    from copytrace.htmlreport import render_comparison
+
+    if comparison.explanation is None:
+        raise ConfigError("an HTML comparison needs the alignment: leave --align on")
+    page = render_comparison(doc_a, doc_b, comparison.to_dict(), comparison.explanation.to_dict())
+    with atomic_text(target) as handle:
+        handle.write(page)
 
 
 def pair_records(result: ScanResult) -> Iterator[dict[str, Any]]:
