@@ -9,8 +9,14 @@ Contract:
   :data:`KINDS` of edits (word edits at several rates, page furniture added or removed,
   typography changed, the end cut off, and combinations). Every copy gets a new id and
   ``meta = {"planted_from": source_id, "kind": kind}``. The same seed gives the same copies.
-- :func:`build_corpus` puts both together, shuffled, with exactly the number of documents asked
-  for.
+- :func:`plant_partials` plants partial copies: a passage of 50 to 300 consecutive words of
+  one real document (the *source*) inserted into the middle of another, unrelated one (the
+  *host*), at a paragraph or sentence boundary. Each gives a new document ``partial/NNNNN``
+  with ``meta = {"planted_from": source_id, "host": host_id, "kind": "partial",
+  "passage_words": n}`` and a :class:`PlantedPassage` recording the exact character spans of
+  the passage in the source and in the new document.
+- :func:`build_corpus` puts them all together, shuffled, with exactly the number of documents
+  asked for.
 
 Nothing here imports copytrace: the corpus can feed the peers on its own. Real duplicates
 inside the source corpora stay in, so ground truth must be computed over the whole corpus.
@@ -39,6 +45,18 @@ MIN_WORDS = 30
 #: copies planted per corpus when not told otherwise: about 8 % of it, at most 1,000
 MAX_DEFAULT_COPIES = 1000
 
+#: partial copies planted per corpus when not told otherwise: one in 30 documents, at most 300
+MAX_DEFAULT_PARTIALS = 300
+
+#: the shortest and longest planted passage, in words (inclusive)
+PASSAGE_WORDS: tuple[int, int] = (50, 300)
+
+#: share of planted passages whose quotes, apostrophes and spaced dashes are made typographic
+PARTIAL_TYPOGRAPHY_RATE = 0.3
+
+#: a host shares no run of this many words with the source of the passage put into it
+UNRELATED_NGRAM = 8
+
 
 @dataclass(frozen=True, slots=True)
 class CorpusDocument:
@@ -50,16 +68,61 @@ class CorpusDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class PlantedPassage:
+    """A partial copy: ``source.text[source_start:source_end]``, possibly with typographic
+    quotes (same length), is ``text[start:end]`` of document ``id``.
+
+    The document is the host's text with the passage inserted at ``host_offset``, followed
+    by ``separator`` (whitespace): ``text == host[:host_offset] + passage + separator +
+    host[host_offset:]``. Spans start at the first character of the passage's first
+    whitespace-separated token and end after its last one (punctuation attached to those
+    tokens included). ``words`` counts the passage's words (runs of letters and digits).
+    """
+
+    id: str
+    source: str
+    host: str
+    source_start: int
+    source_end: int
+    start: int
+    end: int
+    host_offset: int
+    separator: str
+    words: int
+    typography: bool
+
+    def origin(self, start: int, end: int) -> list[tuple[str, int, int]]:
+        """Where the characters ``[start, end)`` of the planted document came from, as
+        ``(document_id, start, end)`` pieces in the source and the host (the separator that
+        follows the passage came from neither)."""
+        pieces: list[tuple[str, int, int]] = []
+        shift = self.end - self.start + len(self.separator)
+        if start < self.start:
+            pieces.append((self.host, start, min(end, self.start)))
+        if start < self.end and end > self.start:
+            offset = self.source_start - self.start
+            pieces.append(
+                (self.source, max(start, self.start) + offset, min(end, self.end) + offset)
+            )
+        after = self.end + len(self.separator)
+        if end > after:
+            pieces.append((self.host, max(start, after) - shift, end - shift))
+        return pieces
+
+
+@dataclass(frozen=True, slots=True)
 class PlantedCorpus:
     """The shuffled corpus and, for each planted copy, where it came from and how it was made.
 
-    ``planted`` maps a copy's id to ``(source_id, kind)``; ``base_count`` is the number of
-    real (not planted) documents.
+    ``planted`` maps a whole-document copy's id to ``(source_id, kind)``; ``partials`` maps a
+    partial copy's id to its :class:`PlantedPassage`; ``base_count`` is the number of real
+    (not planted) documents.
     """
 
     documents: list[CorpusDocument]
     planted: dict[str, tuple[str, str]]
     base_count: int
+    partials: dict[str, PlantedPassage] = field(default_factory=dict)
 
     def planted_by_kind(self) -> dict[str, int]:
         """Number of planted copies of each kind, in the order of :data:`KINDS`."""
@@ -331,29 +394,213 @@ def plant_copies(
     return copies
 
 
+# ---------------------------------------------------------------------------------------------
+# partial copies
+
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+_SENTENCE_START = re.compile(r"[\"'(\[]*[A-Z0-9]")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n[ \t]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """The whitespace-separated tokens of a text: spans, word counts, sentence starts."""
+
+    starts: list[int]
+    ends: list[int]
+    words: list[int]
+    #: cumulative word counts: ``before[i]`` words lie in tokens ``[0, i)``
+    before: list[int]
+    sentence_starts: list[int]
+    paragraph_starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Tokens:
+        matches = list(_TOKEN.finditer(text))
+        starts = [m.start() for m in matches]
+        ends = [m.end() for m in matches]
+        words = [len(_WORD.findall(m.group())) for m in matches]
+        before = [0]
+        for count in words:
+            before.append(before[-1] + count)
+        sentence_starts = [0] if matches else []
+        paragraph_starts = [0] if matches else []
+        for i in range(1, len(matches)):
+            if _SENTENCE_END.search(matches[i - 1].group()) and _SENTENCE_START.match(
+                matches[i].group()
+            ):
+                sentence_starts.append(i)
+                if _PARAGRAPH_BREAK.search(text, ends[i - 1], starts[i]):
+                    paragraph_starts.append(i)
+        return cls(starts, ends, words, before, sentence_starts, paragraph_starts)
+
+
+def _word_ngrams(text: str, size: int) -> set[tuple[str, ...]]:
+    folded = [w.lower() for w in _WORD.findall(text)]
+    return {tuple(folded[i : i + size]) for i in range(len(folded) - size + 1)}
+
+
+def _curly(text: str) -> str:
+    """Typographic quotes, apostrophes and spaced dashes; the length is unchanged."""
+    text = re.sub(r'"(?=\w)', "\u201c", text)
+    text = text.replace('"', "\u201d")
+    text = re.sub(r"(?<=\w)'", "\u2019", text)
+    text = text.replace("'", "\u2018")
+    return text.replace(" - ", " \u2013 ")
+
+
+def _passage_span(tokens: _Tokens, words: int, rng: random.Random) -> tuple[int, int] | None:
+    """Token range ``[first, last)`` of a passage of at least ``words`` words (and no more than
+    the last token's words beyond) starting at a sentence start where one fits, else at
+    any token; ``None`` when the text is too short."""
+    total = tokens.before[-1]
+    fits = [i for i in tokens.sentence_starts if total - tokens.before[i] >= words]
+    if not fits:
+        fits = [i for i in range(len(tokens.starts)) if total - tokens.before[i] >= words]
+    if not fits:
+        return None
+    first = rng.choice(fits)
+    last = first
+    while tokens.before[last] - tokens.before[first] < words:
+        last += 1
+    return first, last
+
+
+def _insertion_point(tokens: _Tokens, rng: random.Random) -> int:
+    """A token index in the middle half of the text where the passage goes in: a paragraph
+    start where there is one, else a sentence start, else any token."""
+    count = len(tokens.starts)
+    low, high = count // 4, max(count // 4 + 1, (3 * count) // 4)
+    for starts in (tokens.paragraph_starts, tokens.sentence_starts, range(count)):
+        middle = [i for i in starts if low <= i < high and i > 0]
+        if middle:
+            return rng.choice(middle)
+    return count // 2
+
+
+def plant_partials(
+    base: Sequence[CorpusDocument], count: int, seed: int
+) -> list[tuple[CorpusDocument, PlantedPassage]]:
+    """``count`` partial copies as ``(document, planted passage)``.
+
+    For each: a length ``n`` drawn uniformly from :data:`PASSAGE_WORDS`; a source drawn from
+    ``base`` with at least ``n`` words and a host drawn from ``base`` that shares no run of
+    :data:`UNRELATED_NGRAM` words with the source (every source and host is used once, so
+    the planted passages do not overlap each other); the passage is the first ``n`` words
+    from a random sentence start of the source, cut after the token that reaches ``n``
+    words; it goes in front of a paragraph (else sentence) start in the middle half of the
+    host, followed by the whitespace that preceded that start. :data:`PARTIAL_TYPOGRAPHY_RATE`
+    of the passages get typographic quotes and dashes (same length, so spans hold).
+    Deterministic for a given ``seed`` and base corpus; raises :class:`ValueError` when the
+    base corpus cannot supply ``count`` pairs.
+    """
+    rng = random.Random(seed)
+    tokens: dict[int, _Tokens] = {}
+
+    def tokens_of(index: int) -> _Tokens:
+        if index not in tokens:
+            tokens[index] = _Tokens.of(base[index].text)
+        return tokens[index]
+
+    order = list(range(len(base)))
+    rng.shuffle(order)
+    out: list[tuple[CorpusDocument, PlantedPassage]] = []
+    for number in range(count):
+        words = rng.randint(*PASSAGE_WORDS)
+        source = next((i for i in order if tokens_of(i).before[-1] >= words), None)
+        if source is None:
+            raise ValueError(f"no document of {words} words left for partial copy {number}")
+        order.remove(source)
+        span = _passage_span(tokens_of(source), words, rng)
+        assert span is not None
+        source_ngrams = _word_ngrams(base[source].text, UNRELATED_NGRAM)
+        host = next(
+            (
+                i
+                for i in order
+                if source_ngrams.isdisjoint(_word_ngrams(base[i].text, UNRELATED_NGRAM))
+            ),
+            None,
+        )
+        if host is None:
+            raise ValueError(f"no unrelated host left for partial copy {number}")
+        order.remove(host)
+        source_tokens, host_tokens = tokens_of(source), tokens_of(host)
+        source_text, host_text = base[source].text, base[host].text
+        source_start, source_end = source_tokens.starts[span[0]], source_tokens.ends[span[1] - 1]
+        passage = source_text[source_start:source_end]
+        typography = rng.random() < PARTIAL_TYPOGRAPHY_RATE
+        if typography:
+            passage = _curly(passage)
+        at = _insertion_point(host_tokens, rng)
+        offset = host_tokens.starts[at]
+        separator = host_text[host_tokens.ends[at - 1] : offset] if at > 0 else " "
+        text = host_text[:offset] + passage + separator + host_text[offset:]
+        planted = PlantedPassage(
+            id=f"partial/{number:05d}",
+            source=base[source].id,
+            host=base[host].id,
+            source_start=source_start,
+            source_end=source_end,
+            start=offset,
+            end=offset + len(passage),
+            host_offset=offset,
+            separator=separator,
+            words=source_tokens.before[span[1]] - source_tokens.before[span[0]],
+            typography=typography,
+        )
+        meta = {
+            "planted_from": planted.source,
+            "host": planted.host,
+            "kind": "partial",
+            "passage_words": planted.words,
+        }
+        out.append((CorpusDocument(id=planted.id, text=text, meta=meta), planted))
+    return out
+
+
 def default_copies(total: int) -> int:
     """How many of ``total`` documents are planted copies when not told: ~8 %, at most 1,000."""
     return min(MAX_DEFAULT_COPIES, max(1, total // 12))
 
 
+def default_partials(total: int) -> int:
+    """How many of ``total`` documents are partial copies when not told: one in 30, at most
+    :data:`MAX_DEFAULT_PARTIALS`."""
+    return min(MAX_DEFAULT_PARTIALS, max(1, total // 30))
+
+
 def build_corpus(
-    data_dir: Path, total: int, copies: int | None = None, seed: int = 0
+    data_dir: Path,
+    total: int,
+    copies: int | None = None,
+    seed: int = 0,
+    partials: int | None = None,
 ) -> PlantedCorpus:
-    """A shuffled corpus of exactly ``total`` documents, ``copies`` of them planted.
+    """A shuffled corpus of exactly ``total`` documents, ``copies`` of them planted whole
+    copies and ``partials`` of them planted partial copies.
 
     The rest are the first real documents of :func:`load_base_documents`. Raises
     :class:`DataMissingError` when the data is absent or too small, :class:`ValueError` when
-    ``copies`` is not smaller than ``total``.
+    ``copies + partials`` is not smaller than ``total``.
     """
     copies = default_copies(total) if copies is None else copies
-    if not 0 <= copies < total:
-        raise ValueError(f"copies must be in [0, {total}), got {copies}")
-    base = load_base_documents(data_dir, total - copies)
+    partials = default_partials(total) if partials is None else partials
+    if copies < 0 or partials < 0 or copies + partials >= total:
+        raise ValueError(
+            f"copies and partials must be non-negative and together under {total}, "
+            f"got {copies} and {partials}"
+        )
+    base = load_base_documents(data_dir, total - copies - partials)
     planted = plant_copies(base, copies, seed)
-    documents = [*base, *(copy for copy, _, _ in planted)]
+    partial = plant_partials(base, partials, seed + 2)
+    documents = [*base, *(copy for copy, _, _ in planted), *(doc for doc, _ in partial)]
     random.Random(seed + 1).shuffle(documents)
     return PlantedCorpus(
         documents=documents,
         planted={copy.id: (source_id, kind) for copy, source_id, kind in planted},
         base_count=len(base),
+        partials={passage.id: passage for _, passage in partial},
     )

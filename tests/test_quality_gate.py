@@ -1,7 +1,9 @@
 """Quality gate: copytrace's precision and recall on the planted-copy corpus stay >= 0.99.
 
 Runs ``benchmarks/quality.py`` in-process at smoke size (no peers, so datasketch is not
-needed) against exact all-pairs ground truth. Skipped when the shared data is absent.
+needed) against exact all-pairs ground truth, and scores the planted partial copies of the
+same scan: recall and passage precision >= 0.99, passage ends within a few characters of the
+planted ones on average. Skipped when the shared data is absent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: pinned floors from DESIGN.md (pairs at Jaccard >= 0.8, 5-word shingles)
 PRECISION_FLOOR = 0.99
 RECALL_FLOOR = 0.99
+#: partial copies of >= 50 words (DESIGN.md), and where their reported passages end
+PARTIAL_RECALL_FLOOR = 0.99
+PASSAGE_PRECISION_FLOOR = 0.99
+MAX_MEAN_OFFSET_ERROR_CHARS = 5.0
 
 
 def _load(name: str) -> ModuleType:
@@ -61,3 +67,25 @@ def test_copytrace_precision_floor(smoke_result: dict[str, Any]) -> None:
 def test_copytrace_recall_floor(smoke_result: dict[str, Any]) -> None:
     copytrace = smoke_result["copytrace"]
     assert copytrace["recall"] >= RECALL_FLOOR, copytrace["misses"]
+
+
+def test_partial_copies_planted(smoke_result: dict[str, Any]) -> None:
+    partial = smoke_result["partial"]
+    assert partial["planted"] >= 40
+    assert partial["partial_pairs_by_kind"]["with_partial_doc"] >= partial["planted"]
+
+
+def test_partial_recall_floor(smoke_result: dict[str, Any]) -> None:
+    partial = smoke_result["partial"]
+    assert partial["recall"] >= PARTIAL_RECALL_FLOOR, partial["misses"]
+
+
+def test_passage_precision_floor(smoke_result: dict[str, Any]) -> None:
+    partial = smoke_result["partial"]
+    assert partial["passage_precision"] >= PASSAGE_PRECISION_FLOOR, partial["wrong_passages"]
+
+
+def test_passage_offsets_match_planted(smoke_result: dict[str, Any]) -> None:
+    errors = smoke_result["partial"]["offset_error_chars"]
+    assert errors["mean"] is not None
+    assert errors["mean"] <= MAX_MEAN_OFFSET_ERROR_CHARS, smoke_result["partial"]["offset_examples"]

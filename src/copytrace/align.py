@@ -48,7 +48,7 @@ from copytrace.runs import ANCHOR_WORDS, Run, chain, longest_true, maximal_runs,
 #: the largest gap, in words on each side, that an edit inside a passage may span
 DEFAULT_MAX_GAP = 30
 
-_FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "''''''\"\"\"\"-----")  # fmt: skip
+_FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "'''''\"\"\"\"\"-----")  # fmt: skip
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -260,7 +260,9 @@ def _extend(
                 unmatched_b += reach_b - (match.b + match.size)
                 reach_a, reach_b = match.a, match.b
             matched += match.size
-            if matched >= max(unmatched_a, unmatched_b):
+            # matched words must outnumber the skipped ones: one chance match after one
+            # skipped word ("The" after "matures") must not stretch a passage
+            if matched > max(unmatched_a, unmatched_b):
                 take = count
         taken = [(in_a[m.a], in_b[m.b], m.size) for m in matches[:take]]
         for a, b, length in taken:
