@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from copytrace.cluster import choose_representative, cluster, components
 from copytrace.config import DEFAULT_DATE_FIELDS, Config
 from copytrace.dates import document_date, parse_date
-from copytrace.fingerprint import Fingerprint, Permutations, fingerprint_batch, fingerprint_text
+from copytrace.fingerprint import (
+    Fingerprint,
+    Permutations,
+    fingerprint_batch,
+    fingerprint_text,
+    ordered_shingles,
+)
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
 from copytrace.verify import similarity, verify
@@ -67,7 +73,10 @@ def _verify(
     batch = fingerprint_batch(texts, config, Permutations.from_seed(config.num_perm, config.seed))
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
-    return list(verify(left, right, batch, ids, texts.__getitem__, config))
+    def ordered(index: int) -> np.ndarray:
+        return ordered_shingles(texts[index], config.ngram_size)
+
+    return list(verify(left, right, batch, ids, ordered, config))
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:

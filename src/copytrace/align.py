@@ -32,6 +32,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -52,6 +53,10 @@ _FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "''
 _NON_DIGIT = re.compile(r"\D")
 
 
+# a scan aligns each document with each of its copies: tokenise it once
+_tokens = lru_cache(maxsize=1024)(tokenize)
+
+
 @dataclass(slots=True)
 class _Side:
     """One text, its folded words as integer ids, and their character spans."""
@@ -64,7 +69,7 @@ class _Side:
 
     @classmethod
     def read(cls, text: str, vocabulary: dict[str, int]) -> _Side:
-        tokens = tokenize(text)
+        tokens = _tokens(text)
         ids = [vocabulary.setdefault(word, len(vocabulary)) for word in tokens.words]
         return cls(text, tokens.words, ids, tokens.starts.tolist(), tokens.ends.tolist())
 

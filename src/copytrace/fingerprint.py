@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -135,9 +135,20 @@ def _fmix64(h: U64) -> U64:
     return h ^ (h >> np.uint64(33))
 
 
-@lru_cache(maxsize=4)
 def _powers(size: int) -> tuple[U64, U64]:
-    """(base^i, base^-i) mod 2^64 for i < size (size a power of two, cached)."""
+    """(base^i, base^-i) mod 2^64 for i < size (size a power of two); tables for batch-sized
+    inputs are cached, those for one huge text are not."""
+    if size <= 2 * BATCH_BYTES:
+        return _cached_powers(size)
+    return _compute_powers(size)
+
+
+@lru_cache(maxsize=4)
+def _cached_powers(size: int) -> tuple[U64, U64]:
+    return _compute_powers(size)
+
+
+def _compute_powers(size: int) -> tuple[U64, U64]:
     with np.errstate(over="ignore"):
         forward = np.empty(size, dtype=np.uint64)
         forward[0] = 1
@@ -370,22 +381,54 @@ def _shingle_batch(texts: Sequence[str], ngram_size: int) -> tuple[U64, I64, U64
     return shingles, owners, hashes, bounds, n_words
 
 
+def text_batches(sizes: Sequence[int], limit: int = BATCH_BYTES) -> Iterator[tuple[int, int]]:
+    """[start, end) ranges of consecutive texts whose sizes add up to about ``limit`` (a
+    larger text goes alone): batches big enough to amortise numpy, small enough for cache."""
+    start = total = 0
+    for index, size in enumerate(sizes):
+        if index > start and total + size > limit:
+            yield start, index
+            start, total = index, 0
+        total += size
+    if start < len(sizes):
+        yield start, len(sizes)
+
+
+def ordered_shingle_batch(texts: Sequence[str], ngram_size: int) -> list[U64]:
+    """The shingle hashes of each text in text order (with repeats), a batch at a time."""
+    out: list[U64] = []
+    for start, end in text_batches([len(text) for text in texts]):
+        shingles, owners, _, _, _ = _shingle_batch(texts[start:end], ngram_size)
+        cuts = np.searchsorted(owners, np.arange(end - start + 1))
+        out.extend(shingles[cuts[i] : cuts[i + 1]] for i in range(end - start))
+    return out
+
+
 def shingle_sets(texts: Sequence[str], ngram_size: int) -> list[U64]:
     """The sorted shingle set of each text, computed as one batch."""
-    shingles, owners, _, _, _ = _shingle_batch(texts, ngram_size)
-    cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
-    return [np.unique(shingles[cuts[i] : cuts[i + 1]]) for i in range(len(texts))]
+    return [np.unique(shingles) for shingles in ordered_shingle_batch(texts, ngram_size)]
 
 
 def fingerprint_batch(
     texts: Sequence[str], config: Config, permutations: Permutations
 ) -> FingerprintBatch:
     """Fingerprints of ``texts`` (see the module contract), computed as one batch."""
+    return fingerprint_batch_with_shingles(texts, config, permutations)[0]
+
+
+def fingerprint_batch_with_shingles(
+    texts: Sequence[str], config: Config, permutations: Permutations
+) -> tuple[FingerprintBatch, U64, I64]:
+    """Fingerprints of ``texts``, and their ordered shingles: text i's are
+    ``shingles[cuts[i]:cuts[i + 1]]`` (what verification needs later, so that it need not
+    shingle the texts again)."""
     from copytrace.anchors import anchor_window, winnow_batch
 
     if not texts:
-        return FingerprintBatch.concatenate([], config.num_perm)
+        empty = FingerprintBatch.concatenate([], config.num_perm)
+        return empty, np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
     shingles, owners, hashes, bounds, n_words = _shingle_batch(texts, config.ngram_size)
+    cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
     signatures = _signatures(shingles, owners, len(texts), permutations)
     digests = np.fromiter(
         (_digest(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(texts))),
@@ -393,12 +436,12 @@ def fingerprint_batch(
         count=len(texts),
     )
     if config.partial:
-        cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
         window = anchor_window(config.min_passage_words, config.ngram_size)
         anchors, anchor_owners = winnow_batch(shingles, cuts, window)
     else:
         anchors, anchor_owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    return FingerprintBatch(signatures, digests, n_words.astype(np.int64), anchors, anchor_owners)
+    batch = FingerprintBatch(signatures, digests, n_words.astype(np.int64), anchors, anchor_owners)
+    return batch, shingles, cuts.astype(np.int64)
 
 
 def fingerprint_text(text: str, config: Config, permutations: Permutations) -> Fingerprint:

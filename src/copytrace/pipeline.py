@@ -25,17 +25,19 @@ from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, explain
 from copytrace.fingerprint import (
-    BATCH_BYTES,
+    U64,
     FingerprintBatch,
     Permutations,
-    fingerprint_batch,
+    fingerprint_batch_with_shingles,
     fingerprint_text,
     ordered_shingles,
+    text_batches,
 )
 from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
 from copytrace.provenance import Credit, find_credits
 from copytrace.skips import SkipLog
+from copytrace.spill import ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 #: progress callback: (stage name, items done, items in all or None when unknown)
@@ -155,23 +157,16 @@ def permutations_for(num_perm: int, seed: int) -> Permutations:
     return Permutations.from_seed(num_perm, seed)
 
 
-def _fingerprint_task(task: tuple[list[str], Config]) -> FingerprintBatch:
+def _fingerprint_task(task: tuple[list[str], Config]) -> tuple[FingerprintBatch, U64, I64]:
     texts, config = task
-    return fingerprint_batch(texts, config, permutations_for(config.num_perm, config.seed))
+    permutations = permutations_for(config.num_perm, config.seed)
+    return fingerprint_batch_with_shingles(texts, config, permutations)
 
 
 def _batches(docs: Sequence[Document]) -> Iterator[list[str]]:
     """Texts in batches of about BATCH_BYTES characters (a larger text goes alone)."""
-    batch: list[str] = []
-    size = 0
-    for doc in docs:
-        if batch and size + len(doc.text) > BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-        batch.append(doc.text)
-        size += len(doc.text)
-    if batch:
-        yield batch
+    for start, end in text_batches([len(doc.text) for doc in docs]):
+        yield [doc.text for doc in docs[start:end]]
 
 
 def worker_count(config: Config, documents: int) -> int:
@@ -184,35 +179,40 @@ def fingerprint_documents(
     docs: Sequence[Document],
     config: Config,
     skips: SkipLog,
+    spill: ShingleSpill,
     progress: ProgressCallback | None = None,
 ) -> tuple[list[Document], FingerprintBatch]:
-    """Fingerprints of ``docs``, in batches, in ``config.workers`` processes; a document with
-    no words is skipped as ``empty``. The result does not depend on the number of processes:
-    a document's fingerprint does not depend on the batch it is in."""
+    """Fingerprints of ``docs``, in batches, in ``config.workers`` processes, with each kept
+    document's ordered shingles appended to ``spill`` (same numbering as the result). A
+    document with no words is skipped as ``empty``. The result does not depend on the number
+    of processes: a document's fingerprint does not depend on the batch it is in."""
     tasks = ((texts, config) for texts in _batches(docs))
     workers = worker_count(config, len(docs))
     batches: list[FingerprintBatch] = []
+    kept: list[Document] = []
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(_process_pool(workers))
-            results: Iterable[FingerprintBatch] = pool.imap(_fingerprint_task, tasks)
+            results: Iterable[tuple[FingerprintBatch, U64, I64]] = pool.imap(
+                _fingerprint_task, tasks
+            )
         else:
             results = map(_fingerprint_task, tasks)
-        for batch in results:
-            batches.append(batch)
+        for batch, shingles, cuts in results:
+            has_words = batch.n_words > 0
+            rows = np.flatnonzero(has_words)
+            for index in np.flatnonzero(~has_words).tolist():
+                doc = docs[done + index]
+                skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
+            # a text without words has no shingles: dropping its cut keeps the others right
+            spill.append(shingles, np.concatenate(([0], cuts[1:][has_words])))
+            kept.extend(docs[done + index] for index in rows.tolist())
+            batches.append(batch if has_words.all() else batch.select(rows))
             done += len(batch)
             if progress is not None:
                 progress("fingerprint", done, len(docs))
-    prints = FingerprintBatch.concatenate(batches, config.num_perm)
-    has_words = prints.n_words > 0
-    if has_words.all():
-        return list(docs), prints
-    for index in np.flatnonzero(~has_words).tolist():
-        doc = docs[index]
-        skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
-    rows = np.flatnonzero(has_words)
-    return [docs[index] for index in rows.tolist()], prints.select(rows)
+    return kept, FingerprintBatch.concatenate(batches, config.num_perm)
 
 
 def _process_pool(workers: int) -> multiprocessing.pool.Pool:
@@ -235,6 +235,31 @@ def find_candidates(
     )
     encoded = np.union1d(lefts * n + rights, anchor_lefts * n + anchor_rights)
     return encoded // n, encoded % n
+
+
+def _find_pairs(
+    prints: FingerprintBatch,
+    docs: Sequence[Document],
+    spill: ShingleSpill,
+    config: Config,
+    seconds: dict[str, float],
+    progress: ProgressCallback | None,
+) -> tuple[list[Pair], int, int, int]:
+    """Candidates, then verified pairs: (pairs, number of candidates, bands, rows)."""
+    clock = time.perf_counter()
+    bands, rows = bands_and_rows(config)
+    lefts, rights = find_candidates(prints, config, bands, rows)
+    seconds["candidates"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    ids = [doc.id for doc in docs]
+    pairs = []
+    for number, pair in enumerate(verify(lefts, rights, prints, ids, spill.ordered, config), 1):
+        pairs.append(pair)
+        if progress is not None and number % _PROGRESS_EVERY == 0:
+            progress("verify", number, None)
+    seconds["verify"] = time.perf_counter() - clock
+    return pairs, int(lefts.shape[0]), bands, rows
 
 
 def scan(
@@ -267,23 +292,13 @@ def scan(
     seconds["read"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    docs, prints = fingerprint_documents(docs, config, skips, progress)
-    seconds["fingerprint"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    bands, rows = bands_and_rows(config)
-    lefts, rights = find_candidates(prints, config, bands, rows)
-    seconds["candidates"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    ids = [doc.id for doc in docs]
-    pairs = []
-    verified = verify(lefts, rights, prints, ids, lambda index: docs[index].text, config)
-    for number, pair in enumerate(verified, 1):
-        pairs.append(pair)
-        if progress is not None and number % _PROGRESS_EVERY == 0:
-            progress("verify", number, None)
-    seconds["verify"] = time.perf_counter() - clock
+    spill = ShingleSpill()
+    try:
+        docs, prints = fingerprint_documents(docs, config, skips, spill, progress)
+        seconds["fingerprint"] = time.perf_counter() - clock
+        pairs, candidates, bands, rows = _find_pairs(prints, docs, spill, config, seconds, progress)
+    finally:
+        spill.close()
 
     clock = time.perf_counter()
     lengths = prints.n_words.tolist()
@@ -293,7 +308,7 @@ def scan(
     seconds["cluster"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    explanations = explain_pairs(pairs, docs, progress) if config.align else []
+    explanations = explain_pairs(pairs, docs, config, progress) if config.align else []
     seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)
@@ -301,7 +316,7 @@ def scan(
         documents=len(docs),
         skipped=dict(skips.counts),
         skip_examples=tuple(skips.examples),
-        candidates=int(lefts.shape[0]),
+        candidates=candidates,
         pairs=len(pairs),
         clusters=len(clusters),
         documents_in_clusters=in_clusters,
@@ -318,21 +333,50 @@ def scan(
     return result
 
 
-def explain_pairs(
-    pairs: Sequence[Pair], docs: Sequence[Document], progress: ProgressCallback | None = None
-) -> list[Explanation]:
-    """The explanation of every pair (credits found once per document)."""
-    by_id = {doc.id: doc for doc in docs}
+#: pairs explained per task (their documents travel with them)
+EXPLAIN_CHUNK = 256
+#: below this many pairs, explaining in one process is faster than starting a pool
+PARALLEL_FROM_PAIRS = 2_000
+
+
+def _explain_task(task: tuple[list[tuple[str, str]], dict[str, Document]]) -> list[Explanation]:
+    pair_ids, by_id = task
 
     @functools.cache
     def credits(doc_id: str) -> tuple[Credit, ...]:
         return tuple(find_credits(by_id[doc_id].text))
 
-    out = []
-    for number, pair in enumerate(pairs, 1):
-        out.append(explain(by_id[pair.a], by_id[pair.b], lambda doc: credits(doc.id)))
-        if progress is not None and number % 100 == 0:
-            progress("align", number, len(pairs))
+    return [explain(by_id[a], by_id[b], lambda doc: credits(doc.id)) for a, b in pair_ids]
+
+
+def explain_pairs(
+    pairs: Sequence[Pair],
+    docs: Sequence[Document],
+    config: Config,
+    progress: ProgressCallback | None = None,
+) -> list[Explanation]:
+    """The explanation of every pair, in order, in ``config.workers`` processes (credits are
+    found once per document and chunk)."""
+    by_id = {doc.id: doc for doc in docs}
+
+    def tasks() -> Iterator[tuple[list[tuple[str, str]], dict[str, Document]]]:
+        for first in range(0, len(pairs), EXPLAIN_CHUNK):
+            chunk = [(pair.a, pair.b) for pair in pairs[first : first + EXPLAIN_CHUNK]]
+            yield chunk, {doc_id: by_id[doc_id] for ids in chunk for doc_id in ids}
+
+    wanted = config.workers or os.cpu_count() or 1
+    workers = wanted if len(pairs) >= PARALLEL_FROM_PAIRS else 1
+    out: list[Explanation] = []
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(_process_pool(workers))
+            results: Iterable[list[Explanation]] = pool.imap(_explain_task, tasks())
+        else:
+            results = map(_explain_task, tasks())
+        for explained in results:
+            out.extend(explained)
+            if progress is not None:
+                progress("align", len(out), len(pairs))
     return out
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from copytrace.anchors import shared_runs
 from copytrace.candidates import I64
 from copytrace.config import Config
-from copytrace.fingerprint import U64, FingerprintBatch, ordered_shingles, shingle_sets
+from copytrace.fingerprint import U64, FingerprintBatch
 from copytrace.model import Pair, Verdict
 
 
@@ -71,16 +71,17 @@ def verify(
     rights: I64,
     prints: FingerprintBatch,
     ids: Sequence[str],
-    text_of: Callable[[int], str],
+    ordered_of: Callable[[int], U64],
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``text_of(i)`` gives document i's text: shingle sets are rebuilt, one batch per chunk of
-    pairs, only for documents that are in candidate pairs, so nothing per shingle is kept for
-    the whole corpus. A pair at or above the threshold is a ``duplicate`` or
-    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
-    at least ``config.min_passage_words`` words is ``partial``.
+    ``ordered_of(i)`` gives document i's ordered shingle hashes (from a
+    :class:`~copytrace.spill.ShingleSpill`, or :func:`~copytrace.fingerprint.ordered_shingles`
+    of its text); sets are built a chunk of pairs at a time, for the documents in them. A pair
+    at or above the threshold is a ``duplicate`` or ``near_duplicate``. Below it, when
+    ``config.partial`` is on, a pair sharing a passage of at least
+    ``config.min_passage_words`` words is ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
@@ -90,7 +91,8 @@ def verify(
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
         needed = np.unique(np.concatenate((chunk_lefts, chunk_rights))).tolist()
-        sets = dict(zip(needed, shingle_sets([text_of(i) for i in needed], k), strict=True))
+        ordered = {index: ordered_of(index) for index in needed}
+        sets = {index: np.unique(shingles) for index, shingles in ordered.items()}
         for left, right in zip(chunk_lefts.tolist(), chunk_rights.tolist(), strict=True):
             sim = similarity(sets[left], sets[right])
             verdict = verdict_for(
@@ -102,9 +104,7 @@ def verify(
                 config.threshold,
             )
             if verdict is None and config.partial and sim.shared >= needed_for_passage:
-                passage = longest_shared_passage(
-                    ordered_shingles(text_of(left), k), ordered_shingles(text_of(right), k), k
-                )
+                passage = longest_shared_passage(ordered[left], ordered[right], k)
                 if passage >= config.min_passage_words:
                     verdict = "partial"
             if verdict is not None:
