@@ -130,7 +130,7 @@ def test_batch_fingerprints_equal_one_at_a_time() -> None:
         assert np.array_equal(batch.signatures[index], alone.signature)
         assert int(batch.digests[index]) == alone.digest
         assert int(batch.n_words[index]) == alone.n_words
-        assert np.array_equal(batch.anchors[batch.anchor_owners == index], alone.anchors)
+        assert np.array_equal(np.unique(batch.anchors[batch.anchor_owners == index]), alone.anchors)
     assert shingle_sets(texts, 3)[0].tolist() == shingle_set(FIXED_TEXT, 3).tolist()
 
 

@@ -80,23 +80,32 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     return acc
 
 
-def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
-    """Every pair of documents inside each run, encoded ``left * n + right`` (with repeats
-    across runs). Run r is ``docs[starts[r] : starts[r] + counts[r]]``, sorted ascending, so
-    ``left < right`` when a run holds no document twice.
+def pair_indices_within_runs(starts: I64, counts: I64) -> tuple[I64, I64]:
+    """(i, j), i < j: every pair of positions inside each run; run r covers positions
+    ``starts[r] : starts[r] + counts[r]``.
 
     Runs of equal size are expanded together (one numpy step per distinct size), so millions
     of small buckets cost no Python loop each.
     """
-    pieces: list[I64] = []
+    firsts: list[I64] = []
+    seconds: list[I64] = []
     for size in np.unique(counts[counts > 1]).tolist():
         run_starts = starts[counts == size]
-        members = docs[run_starts[:, None] + np.arange(size)]  # (runs x size)
         i, j = np.triu_indices(size, k=1)
-        pieces.append((members[:, i] * n + members[:, j]).ravel())
-    if not pieces:
-        return np.empty(0, dtype=np.int64)
-    return np.concatenate(pieces)
+        firsts.append((run_starts[:, None] + i).ravel())
+        seconds.append((run_starts[:, None] + j).ravel())
+    if not firsts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
+    """Every pair of documents inside each run, encoded ``left * n + right`` (with repeats
+    across runs). Run r is ``docs[starts[r] : starts[r] + counts[r]]``, sorted ascending, so
+    ``left < right`` when a run holds no document twice."""
+    i, j = pair_indices_within_runs(starts, counts)
+    return docs[i] * n + docs[j]
 
 
 def sorted_runs(keys: U64, docs: I64) -> tuple[U64, I64, I64, I64]:

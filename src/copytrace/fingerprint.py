@@ -301,8 +301,8 @@ class Fingerprint:
 class FingerprintBatch:
     """Fingerprints of many documents as flat arrays (no object per document or shingle).
 
-    Row i of ``signatures``, ``digests`` and ``n_words`` is document i; ``anchors[j]``
-    belongs to document ``anchor_owners[j]`` (sorted by owner, then hash, unique per owner).
+    Row i of ``signatures``, ``digests`` and ``n_words`` is document i; ``anchors[j]`` is
+    at shingle position ``anchor_positions[j]`` of document ``anchor_owners[j]``.
     """
 
     signatures: U32
@@ -310,6 +310,7 @@ class FingerprintBatch:
     n_words: I64
     anchors: U64
     anchor_owners: I64
+    anchor_positions: I64
 
     def __len__(self) -> int:
         return int(self.n_words.shape[0])
@@ -325,6 +326,7 @@ class FingerprintBatch:
             self.n_words[rows],
             self.anchors[kept],
             position[self.anchor_owners[kept]],
+            self.anchor_positions[kept],
         )
 
     @staticmethod
@@ -337,6 +339,7 @@ class FingerprintBatch:
                 np.empty(0, dtype=np.int64),
                 np.empty(0, dtype=np.uint64),
                 np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.int64),
             )
         firsts = np.cumsum([0] + [len(batch) for batch in batches[:-1]])
         return FingerprintBatch(
@@ -347,6 +350,7 @@ class FingerprintBatch:
             np.concatenate(
                 [batch.anchor_owners + first for batch, first in zip(batches, firsts, strict=True)]
             ),
+            np.concatenate([batch.anchor_positions for batch in batches]),
         )
 
 
@@ -437,10 +441,13 @@ def fingerprint_batch_with_shingles(
     )
     if config.partial:
         window = anchor_window(config.min_passage_words, config.ngram_size)
-        anchors, anchor_owners = winnow_batch(shingles, cuts, window)
+        anchors, anchor_owners, anchor_positions = winnow_batch(shingles, cuts, window)
     else:
-        anchors, anchor_owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    batch = FingerprintBatch(signatures, digests, n_words.astype(np.int64), anchors, anchor_owners)
+        anchors = np.empty(0, dtype=np.uint64)
+        anchor_owners = anchor_positions = np.empty(0, dtype=np.int64)
+    batch = FingerprintBatch(
+        signatures, digests, n_words.astype(np.int64), anchors, anchor_owners, anchor_positions
+    )
     return batch, shingles, cuts.astype(np.int64)
 
 
@@ -452,5 +459,5 @@ def fingerprint_text(text: str, config: Config, permutations: Permutations) -> F
         signature=batch.signatures[0],
         digest=int(batch.digests[0]),
         n_words=int(batch.n_words[0]),
-        anchors=batch.anchors,
+        anchors=np.unique(batch.anchors),
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from copytrace.anchors import anchor_pairs
+from copytrace.anchors import anchor_pairs, anchor_span
 from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
 from copytrace.cluster import cluster
 from copytrace.config import Config
@@ -231,7 +231,12 @@ def find_candidates(
     if not config.partial:
         return lefts, rights
     anchor_lefts, anchor_rights = anchor_pairs(
-        prints.anchors, prints.anchor_owners, n, config.max_anchor_df
+        prints.anchors,
+        prints.anchor_owners,
+        prints.anchor_positions,
+        n,
+        config.max_anchor_df,
+        anchor_span(config.min_passage_words, config.ngram_size),
     )
     encoded = np.union1d(lefts * n + rights, anchor_lefts * n + anchor_rights)
     return encoded // n, encoded % n
