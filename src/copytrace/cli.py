@@ -141,6 +141,13 @@ def config_options(command: F) -> F:
             help="Explain every pair: aligned passages, labelled differences, credits.",
         ),
         click.option(
+            "--workers",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Processes to work with; 0 is one per CPU core. Results do not depend on it.",
+        ),
+        click.option(
             "--format",
             "fmt",
             type=click.Choice(FORMATS),
@@ -173,6 +180,7 @@ def build_config(options: dict[str, Any]) -> Config:
         min_passage_words=options.pop("min_passage_words"),
         max_anchor_df=options.pop("max_anchor_df"),
         align=options.pop("align"),
+        workers=options.pop("workers"),
     )
 
 
