@@ -23,10 +23,13 @@ pair count. Everything is done by sorting arrays in numpy.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from copytrace.candidates import I64, pair_indices_within_runs, sorted_runs
 from copytrace.fingerprint import U64
+
+I32 = npt.NDArray[np.int32]
 
 #: diagonals are compared in buckets this wide (words inserted or deleted inside a passage)
 DIAGONAL_BUCKET = 8
@@ -50,7 +53,7 @@ def winnow(shingles: U64, window: int) -> U64:
     return np.unique(winnow_batch(shingles, cuts, window)[0])
 
 
-def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I64, I64]:
+def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I32, I32]:
     """Anchors of many texts at once, as (hashes, owning text, position in its text), in
     text order. Text i's ordered shingles are ``shingles[cuts[i]:cuts[i + 1]]``.
 
@@ -58,7 +61,7 @@ def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I64, I64]:
     on ties); a text with fewer shingles than that has one anchor, its smallest shingle.
     """
     n_texts = cuts.shape[0] - 1
-    empty = np.empty(0, dtype=np.int64)
+    empty = np.empty(0, dtype=np.int32)
     if shingles.shape[0] == 0:
         return np.empty(0, dtype=np.uint64), empty, empty
     sizes = np.diff(cuts)
@@ -73,13 +76,20 @@ def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I64, I64]:
         positions.append(np.array([cuts[i] + np.argmin(shingles[cuts[i] : cuts[i + 1]])]))
     chosen = np.unique(np.concatenate(positions))
     owners = owner[chosen]
-    return shingles[chosen], owners, chosen - cuts[owners]
+    # 32 bits are plenty for a document within a batch and a position within a document,
+    # and halve what a corpus's anchors hold in memory
+    return shingles[chosen], owners.astype(np.int32), (chosen - cuts[owners]).astype(np.int32)
+
+
+#: the anchor join runs over this many slices of the hash space, so that its sorting needs
+#: memory for a slice of the corpus's anchors, not for all of them
+JOIN_PARTITIONS = 16
 
 
 def anchor_pairs(
     anchors: U64,
-    owners: I64,
-    positions: I64,
+    owners: npt.NDArray[np.integer],
+    positions: npt.NDArray[np.integer],
     n_docs: int,
     max_df: int,
     min_span: int,
@@ -88,11 +98,39 @@ def anchor_pairs(
     (each found in at most ``max_df`` documents) lie on one diagonal over a span of at least
     ``min_span`` positions. ``anchors[j]`` is at ``positions[j]`` in document ``owners[j]``."""
     empty = np.empty(0, dtype=np.int64)
-    n = n_docs
-    if n < 2 or anchors.shape[0] == 0:
+    if n_docs < 2 or anchors.shape[0] == 0:
         return empty, empty
+    codes: list[I64] = []
+    diagonals: list[I64] = []
+    lefts: list[I64] = []
+    slice_of = (anchors >> np.uint64(60)).astype(np.int8) if anchors.shape[0] > 1 << 20 else None
+    for part in range(JOIN_PARTITIONS if slice_of is not None else 1):
+        if slice_of is None:
+            selected = (anchors, owners, positions)
+        else:
+            mask = slice_of == part
+            selected = (anchors[mask], owners[mask], positions[mask])
+        code, diagonal, position_left = _shared_anchors(*selected, n_docs, max_df)
+        codes.append(code)
+        diagonals.append(diagonal)
+        lefts.append(position_left)
+    return _spanning_pairs(
+        np.concatenate(codes), np.concatenate(diagonals), np.concatenate(lefts), n_docs, min_span
+    )
+
+
+def _shared_anchors(
+    anchors: U64,
+    owners: npt.NDArray[np.integer],
+    positions: npt.NDArray[np.integer],
+    n: int,
+    max_df: int,
+) -> tuple[I64, I64, I64]:
+    """Every occurrence of an anchor in two documents: (pair code left * n + right, diagonal
+    (position in right minus position in left), position in left)."""
     order = np.lexsort((positions, owners, anchors))
     anchors, owners, positions = anchors[order], owners[order], positions[order]
+    del order
     _, _, starts, counts = sorted_runs(anchors, np.arange(anchors.shape[0], dtype=np.int64))
     # the document frequency of an anchor: documents in its run
     first_of_doc = np.ones(owners.shape[0], dtype=np.bool_)
@@ -100,21 +138,29 @@ def anchor_pairs(
     df = np.add.reduceat(first_of_doc.astype(np.int64), starts) if starts.shape[0] else starts
     counts = np.where(df <= max_df, counts, 0)  # boilerplate: ignored
     i, j = pair_indices_within_runs(starts, counts)
-    different = owners[i] != owners[j]
-    i, j = i[different], j[different]
-    left = np.minimum(owners[i], owners[j])
-    right = np.maximum(owners[i], owners[j])
-    position_left = np.where(owners[i] < owners[j], positions[i], positions[j])
-    position_right = np.where(owners[i] < owners[j], positions[j], positions[i])
-    code = left * n + right
-    diagonal = position_right - position_left
+    owner_i, owner_j = owners[i].astype(np.int64), owners[j].astype(np.int64)
+    different = owner_i != owner_j
+    i, j, owner_i, owner_j = i[different], j[different], owner_i[different], owner_j[different]
+    swap = owner_i > owner_j
+    position_i, position_j = positions[i].astype(np.int64), positions[j].astype(np.int64)
+    left = np.where(swap, owner_j, owner_i)
+    right = np.where(swap, owner_i, owner_j)
+    position_left = np.where(swap, position_j, position_i)
+    position_right = np.where(swap, position_i, position_j)
+    return left * n + right, position_right - position_left, position_left
+
+
+def _spanning_pairs(
+    code: I64, diagonal: I64, position_left: I64, n: int, min_span: int
+) -> tuple[I64, I64]:
+    """The pairs with shared anchors on one diagonal bucket spanning ``min_span``."""
     found: list[I64] = []
     for shift in (0, DIAGONAL_BUCKET // 2):
+        if code.shape[0] == 0:
+            break
         bucket = (diagonal + shift) // DIAGONAL_BUCKET
         order = np.lexsort((position_left, bucket, code))
         c, b, p = code[order], bucket[order], position_left[order]
-        if c.shape[0] == 0:
-            continue
         boundary = np.ones(c.shape[0], dtype=np.bool_)
         boundary[1:] = (c[1:] != c[:-1]) | (b[1:] != b[:-1])
         group_starts = np.flatnonzero(boundary)
@@ -122,6 +168,7 @@ def anchor_pairs(
         span = p[group_ends] - p[group_starts]  # sorted by position inside a group
         found.append(np.unique(c[group_starts[span >= min_span]]))
     if not found:
+        empty = np.empty(0, dtype=np.int64)
         return empty, empty
     encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n

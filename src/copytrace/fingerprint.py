@@ -309,8 +309,8 @@ class FingerprintBatch:
     digests: U64
     n_words: I64
     anchors: U64
-    anchor_owners: I64
-    anchor_positions: I64
+    anchor_owners: npt.NDArray[np.int32]
+    anchor_positions: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
         return int(self.n_words.shape[0])
@@ -325,7 +325,7 @@ class FingerprintBatch:
             self.digests[rows],
             self.n_words[rows],
             self.anchors[kept],
-            position[self.anchor_owners[kept]],
+            position[self.anchor_owners[kept]].astype(np.int32),
             self.anchor_positions[kept],
         )
 
@@ -338,8 +338,8 @@ class FingerprintBatch:
                 np.empty(0, dtype=np.uint64),
                 np.empty(0, dtype=np.int64),
                 np.empty(0, dtype=np.uint64),
-                np.empty(0, dtype=np.int64),
-                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.int32),
+                np.empty(0, dtype=np.int32),
             )
         firsts = np.cumsum([0] + [len(batch) for batch in batches[:-1]])
         return FingerprintBatch(
@@ -348,7 +348,10 @@ class FingerprintBatch:
             np.concatenate([batch.n_words for batch in batches]),
             np.concatenate([batch.anchors for batch in batches]),
             np.concatenate(
-                [batch.anchor_owners + first for batch, first in zip(batches, firsts, strict=True)]
+                [
+                    (batch.anchor_owners + first).astype(np.int32)
+                    for batch, first in zip(batches, firsts, strict=True)
+                ]
             ),
             np.concatenate([batch.anchor_positions for batch in batches]),
         )
@@ -444,7 +447,7 @@ def fingerprint_batch_with_shingles(
         anchors, anchor_owners, anchor_positions = winnow_batch(shingles, cuts, window)
     else:
         anchors = np.empty(0, dtype=np.uint64)
-        anchor_owners = anchor_positions = np.empty(0, dtype=np.int64)
+        anchor_owners = anchor_positions = np.empty(0, dtype=np.int32)
     batch = FingerprintBatch(
         signatures, digests, n_words.astype(np.int64), anchors, anchor_owners, anchor_positions
     )
