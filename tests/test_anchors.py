@@ -18,10 +18,11 @@ def _candidates(texts: list[str], min_words: int = 50, k: int = 5, max_df: int =
     shingles, owners, _, _, _ = _shingle_batch(texts, k)
     cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
     hashes, anchor_owners, positions = winnow_batch(shingles, cuts, anchor_window(min_words, k))
-    left, right = anchor_pairs(
+    join = anchor_pairs(
         hashes, anchor_owners, positions, len(texts), max_df, anchor_span(min_words, k)
     )
-    return set(zip(left.tolist(), right.tolist(), strict=True))
+    assert join.max_df == max_df  # these small corpora are well within the join's budget
+    return set(zip(join.lefts.tolist(), join.rights.tolist(), strict=True))
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
@@ -74,3 +75,21 @@ def test_boilerplate_above_max_df_is_ignored() -> None:
     texts = [" ".join(_words(rng, 100) + footer) for _ in range(8)]
     assert len(_candidates(texts, max_df=50)) == 28  # every pair shares the 80-word footer
     assert _candidates(texts, max_df=7) == set()  # in 8 documents: boilerplate
+
+
+def test_the_join_lowers_the_df_ceiling_to_stay_within_its_budget() -> None:
+    # 30 documents share one 80-word passage: 435 pairs. With a budget too small for them,
+    # the ceiling drops below 30 and says so, rather than blowing up memory.
+    rng = random.Random(5)
+    shared = _words(rng, 80)
+    texts = [" ".join(_words(rng, 60) + shared + _words(rng, 60)) for _ in range(30)]
+    texts += [" ".join(_words(rng, 100) + _words(rng, 5) * 20) for _ in range(2)]
+    shingles, owners, _, _, _ = _shingle_batch(texts, 5)
+    cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
+    hashes, anchor_owners, positions = winnow_batch(shingles, cuts, anchor_window(50, 5))
+    args = (hashes, anchor_owners, positions, len(texts), 50, anchor_span(50, 5))
+    full = anchor_pairs(*args)
+    assert full.max_df == 50 and full.lefts.shape[0] == 435
+    tight = anchor_pairs(*args, budget=full.rows // 2)
+    assert tight.max_df < 30 and tight.rows <= full.rows // 2
+    assert tight.lefts.shape[0] < 435

@@ -22,6 +22,8 @@ pair count. Everything is done by sorting arrays in numpy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
@@ -84,6 +86,45 @@ def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I32, I32]:
 #: the anchor join runs over this many slices of the hash space, so that its sorting needs
 #: memory for a slice of the corpus's anchors, not for all of them
 JOIN_PARTITIONS = 16
+#: most (anchor occurrence, anchor occurrence) rows the join may enumerate (~24 bytes each)
+JOIN_BUDGET = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorJoin:
+    """Partial-copy candidates and what the join cost: ``max_df`` is the document-frequency
+    ceiling used, lower than asked for when the asked one would have exceeded the budget."""
+
+    lefts: I64
+    rights: I64
+    max_df: int
+    rows: int
+
+
+def _slices(anchors: U64) -> list[npt.NDArray[np.bool_] | None]:
+    if anchors.shape[0] <= 1 << 20:
+        return [None]
+    slice_of = (anchors >> np.uint64(60)).astype(np.int8)
+    return [slice_of == part for part in range(JOIN_PARTITIONS)]
+
+
+def _sorted_slice(
+    anchors: U64,
+    owners: npt.NDArray[np.integer],
+    positions: npt.NDArray[np.integer],
+    mask: npt.NDArray[np.bool_] | None,
+) -> tuple[U64, npt.NDArray[np.integer], npt.NDArray[np.integer], I64, I64, I64]:
+    """A slice sorted by (anchor, owner, position), its runs of equal anchors (start, size),
+    and each run's document frequency."""
+    if mask is not None:
+        anchors, owners, positions = anchors[mask], owners[mask], positions[mask]
+    order = np.lexsort((positions, owners, anchors))
+    anchors, owners, positions = anchors[order], owners[order], positions[order]
+    _, _, starts, counts = sorted_runs(anchors, np.arange(anchors.shape[0], dtype=np.int64))
+    first_of_doc = np.ones(owners.shape[0], dtype=np.bool_)
+    first_of_doc[1:] = (anchors[1:] != anchors[:-1]) | (owners[1:] != owners[:-1])
+    df = np.add.reduceat(first_of_doc.astype(np.int64), starts) if starts.shape[0] else starts
+    return anchors, owners, positions, starts, counts, df
 
 
 def anchor_pairs(
@@ -93,49 +134,58 @@ def anchor_pairs(
     n_docs: int,
     max_df: int,
     min_span: int,
-) -> tuple[I64, I64]:
-    """(left, right) document pairs, left < right, sorted and unique, whose shared anchors
-    (each found in at most ``max_df`` documents) lie on one diagonal over a span of at least
-    ``min_span`` positions. ``anchors[j]`` is at ``positions[j]`` in document ``owners[j]``."""
+    budget: int = JOIN_BUDGET,
+) -> AnchorJoin:
+    """Document pairs, left < right, sorted and unique, whose shared anchors (each found in
+    at most ``max_df`` documents) lie on one diagonal over a span of at least ``min_span``
+    positions. ``anchors[j]`` is at ``positions[j]`` in document ``owners[j]``.
+
+    Where text recurs across many documents the join grows with the square of each anchor's
+    document frequency; if honouring ``max_df`` would enumerate more than ``budget`` rows, the
+    ceiling is lowered to the highest that fits, and the result says so.
+    """
     empty = np.empty(0, dtype=np.int64)
     if n_docs < 2 or anchors.shape[0] == 0:
-        return empty, empty
+        return AnchorJoin(empty, empty, max_df, 0)
+    slices = _slices(anchors)
+    # first pass: the rows each document frequency would cost
+    cost = np.zeros(max_df + 1, dtype=np.int64)
+    for mask in slices:
+        _, _, _, _, counts, df = _sorted_slice(anchors, owners, positions, mask)
+        usable = (df >= 2) & (df <= max_df)
+        np.add.at(cost, df[usable], counts[usable] * (counts[usable] - 1) // 2)
+    within = np.flatnonzero(np.cumsum(cost) <= budget)
+    ceiling = int(within[-1]) if within.shape[0] else 1
     codes: list[I64] = []
     diagonals: list[I64] = []
     lefts: list[I64] = []
-    slice_of = (anchors >> np.uint64(60)).astype(np.int8) if anchors.shape[0] > 1 << 20 else None
-    for part in range(JOIN_PARTITIONS if slice_of is not None else 1):
-        if slice_of is None:
-            selected = (anchors, owners, positions)
-        else:
-            mask = slice_of == part
-            selected = (anchors[mask], owners[mask], positions[mask])
-        code, diagonal, position_left = _shared_anchors(*selected, n_docs, max_df)
+    for mask in slices:
+        code, diagonal, position_left = _shared_anchors(
+            *_sorted_slice(anchors, owners, positions, mask), n_docs, ceiling
+        )
         codes.append(code)
         diagonals.append(diagonal)
         lefts.append(position_left)
-    return _spanning_pairs(
+    rows = sum(code.shape[0] for code in codes)
+    left, right = _spanning_pairs(
         np.concatenate(codes), np.concatenate(diagonals), np.concatenate(lefts), n_docs, min_span
     )
+    return AnchorJoin(left, right, ceiling, rows)
 
 
 def _shared_anchors(
     anchors: U64,
     owners: npt.NDArray[np.integer],
     positions: npt.NDArray[np.integer],
+    starts: I64,
+    counts: I64,
+    df: I64,
     n: int,
     max_df: int,
 ) -> tuple[I64, I64, I64]:
-    """Every occurrence of an anchor in two documents: (pair code left * n + right, diagonal
-    (position in right minus position in left), position in left)."""
-    order = np.lexsort((positions, owners, anchors))
-    anchors, owners, positions = anchors[order], owners[order], positions[order]
-    del order
-    _, _, starts, counts = sorted_runs(anchors, np.arange(anchors.shape[0], dtype=np.int64))
-    # the document frequency of an anchor: documents in its run
-    first_of_doc = np.ones(owners.shape[0], dtype=np.bool_)
-    first_of_doc[1:] = (anchors[1:] != anchors[:-1]) | (owners[1:] != owners[:-1])
-    df = np.add.reduceat(first_of_doc.astype(np.int64), starts) if starts.shape[0] else starts
+    """Every occurrence of an anchor in two documents, from a sorted slice: (pair code
+    left * n + right, diagonal (position in right minus position in left), position in
+    left)."""
     counts = np.where(df <= max_df, counts, 0)  # boilerplate: ignored
     i, j = pair_indices_within_runs(starts, counts)
     owner_i, owner_j = owners[i].astype(np.int64), owners[j].astype(np.int64)

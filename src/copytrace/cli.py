@@ -320,6 +320,8 @@ def print_summary(console: Console, result: ScanResult, out: Path, seconds: floa
     table.add_row("time", f"{seconds:.2f} s")
     table.add_row("output", str(out))
     console.print(table)
+    for note in stats.notes:
+        console.print(f"note: {note}", style="yellow", markup=False)
     for example in stats.skip_examples[:3]:
         where = f"{example.source}:{example.line}" if example.line else example.source
         console.print(

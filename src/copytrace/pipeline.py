@@ -50,7 +50,8 @@ PARALLEL_FROM_DOCUMENTS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class ScanStats:
-    """What a scan did: counts, skips by reason, the banding used, and time per stage."""
+    """What a scan did: counts, skips by reason, the banding used, time per stage, and notes
+    on anything that was done differently from what was asked (and why)."""
 
     documents: int
     skipped: dict[str, int]
@@ -63,6 +64,7 @@ class ScanStats:
     bands: int
     rows: int
     seconds: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ class ScanStats:
             "bands": self.bands,
             "rows": self.rows,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "notes": list(self.notes),
         }
 
 
@@ -222,15 +225,16 @@ def _process_pool(workers: int) -> multiprocessing.pool.Pool:
 
 
 def find_candidates(
-    prints: FingerprintBatch, config: Config, bands: int, rows: int
+    prints: FingerprintBatch, config: Config, bands: int, rows: int, notes: list[str]
 ) -> tuple[I64, I64]:
     """Candidate pairs (left < right, sorted, unique): LSH buckets, plus pairs sharing
-    winnowed anchors when partial copies are looked for."""
+    winnowed anchors when partial copies are looked for. Anything the user should know
+    about how they were found is appended to ``notes``."""
     n = len(prints)
     lefts, rights = candidate_pairs(band_keys(prints.signatures, bands, rows))
     if not config.partial:
         return lefts, rights
-    anchor_lefts, anchor_rights = anchor_pairs(
+    join = anchor_pairs(
         prints.anchors,
         prints.anchor_owners,
         prints.anchor_positions,
@@ -238,7 +242,13 @@ def find_candidates(
         config.max_anchor_df,
         anchor_span(config.min_passage_words, config.ngram_size),
     )
-    encoded = np.union1d(lefts * n + rights, anchor_lefts * n + anchor_rights)
+    if join.max_df < config.max_anchor_df:
+        notes.append(
+            f"partial copies: passages found in more than {join.max_df} documents were "
+            f"treated as boilerplate (max_anchor_df={config.max_anchor_df} would have "
+            "exceeded the anchor join's memory budget)"
+        )
+    encoded = np.union1d(lefts * n + rights, join.lefts * n + join.rights)
     return encoded // n, encoded % n
 
 
@@ -248,12 +258,13 @@ def _find_pairs(
     spill: ShingleSpill,
     config: Config,
     seconds: dict[str, float],
+    notes: list[str],
     progress: ProgressCallback | None,
 ) -> tuple[list[Pair], int, int, int]:
     """Candidates, then verified pairs: (pairs, number of candidates, bands, rows)."""
     clock = time.perf_counter()
     bands, rows = bands_and_rows(config)
-    lefts, rights = find_candidates(prints, config, bands, rows)
+    lefts, rights = find_candidates(prints, config, bands, rows, notes)
     seconds["candidates"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -289,6 +300,7 @@ def scan(
     config = config or Config()
     check_dedup_format(dedup_format)
     seconds: dict[str, float] = {}
+    notes: list[str] = []
     skips = SkipLog(config.strict)
     clock = time.perf_counter()
 
@@ -301,7 +313,9 @@ def scan(
     try:
         docs, prints = fingerprint_documents(docs, config, skips, spill, progress)
         seconds["fingerprint"] = time.perf_counter() - clock
-        pairs, candidates, bands, rows = _find_pairs(prints, docs, spill, config, seconds, progress)
+        pairs, candidates, bands, rows = _find_pairs(
+            prints, docs, spill, config, seconds, notes, progress
+        )
     finally:
         spill.close()
 
@@ -329,6 +343,7 @@ def scan(
         bands=bands,
         rows=rows,
         seconds=seconds,
+        notes=tuple(notes),
     )
     result = ScanResult(pairs, clusters, docs, stats, config, explanations)
     if out is not None:
