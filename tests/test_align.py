@@ -385,3 +385,18 @@ def test_alignment_offsets_are_sound(pair: tuple[str, str], min_words: int) -> N
         assert region.text.strip() == region.text and region.text
     if text_a == text_b and words(text_a) and len(words(text_a)) >= min_words:
         assert len(alignment.passages) == 1 and alignment.edits == ()
+
+
+def test_furniture_kept_as_one_captures_metadata_is_labelled_in_the_other() -> None:
+    # a web page keeps its headline and caption as metadata; a plain-text copy of the same
+    # story carries them in its text: there they are labelled as what they are
+    body = (
+        "Sources in the US government are angry with French President Emmanuel Macron, after "
+        "his suggestion that preventing a Russian victory in the Ukraine conflict could "
+        "require a NATO military force, Bloomberg has reported. A senior US official has told "
+        "the outlet that some in Washington believe Macron might trigger a clash with Moscow."
+    )
+    page = Document("page", body, {"title": "Macron angers Washington", "captions": ["Photo X"]})
+    copy = Document("copy", f"Photo X\nMacron angers Washington\n\n{body}")
+    regions = [(r.side, r.label, r.text) for r in align(page, copy).unmatched]
+    assert regions == [("b", "caption", "Photo X"), ("b", "headline", "Macron angers Washington")]

@@ -53,6 +53,23 @@ _FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "''
 _NON_DIGIT = re.compile(r"\D")
 
 
+_HINT_FIELDS = (
+    "title", "headline", "captions", "caption", "image_captions", "alt", "alt_text", "author",
+    "authors", "byline",
+)  # fmt: skip
+
+
+def _furniture_hints(*metas: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """The furniture named in the metadata of both captures, as one metadata mapping."""
+    merged: dict[str, list[Any]] = {}
+    for meta in metas:
+        for key in _HINT_FIELDS:
+            value = (meta or {}).get(key)
+            if value:
+                merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+    return merged
+
+
 # a scan aligns each document with each of its copies: tokenise it once
 _tokens = lru_cache(maxsize=1024)(tokenize)
 
@@ -177,8 +194,11 @@ def align_texts(
 
     spans_a = _union([(p.a_start, p.a_end) for p in passages])
     spans_b = _union([(p.b_start, p.b_end) for p in passages])
-    unmatched = unmatched_regions("a", side_a.text, spans_a, meta_a) + unmatched_regions(
-        "b", side_b.text, spans_b, meta_b
+    # a headline or caption that one capture keeps as metadata (a web page's) is furniture
+    # where it stands in the other capture's text too
+    hints = _furniture_hints(meta_a, meta_b)
+    unmatched = unmatched_regions("a", side_a.text, spans_a, hints) + unmatched_regions(
+        "b", side_b.text, spans_b, hints
     )
     return Alignment(
         a_id=a_id,

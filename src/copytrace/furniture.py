@@ -161,7 +161,7 @@ def label_region(
 class _MetaHints:
     """Folded metadata strings that identify furniture exactly."""
 
-    title: str
+    titles: tuple[str, ...]
     captions: tuple[str, ...]
     authors: tuple[str, ...]
 
@@ -173,9 +173,8 @@ class _MetaHints:
                 out.extend(fold(value) for value in _as_strings(meta.get(key)))
             return tuple(value for value in out if value)
 
-        titles = strings("title", "headline")
         return cls(
-            title=titles[0] if titles else "",
+            titles=strings("title", "headline"),
             captions=strings("captions", "caption", "image_captions", "alt", "alt_text"),
             authors=strings("author", "authors", "byline"),
         )
@@ -215,7 +214,7 @@ def _pattern_label(line: str, hints: _MetaHints) -> Label | None:
     """The label that the line's own content gives, or ``None`` when only position can tell."""
     folded = fold(line)
     n_words = len(folded.split())
-    if hints.title and folded == hints.title:
+    if folded in hints.titles:
         return "headline"
     padded = f" {folded} "
     if any(folded == c or (n_words >= 3 and padded in f" {c} ") for c in hints.captions):
