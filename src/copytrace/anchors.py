@@ -22,6 +22,7 @@ pair count. Everything is done by sorting arrays in numpy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,11 +102,14 @@ class AnchorJoin:
     rows: int
 
 
-def _slices(anchors: U64) -> list[npt.NDArray[np.bool_] | None]:
+def _slices(anchors: U64) -> Iterator[npt.NDArray[np.bool_] | None]:
+    """Masks of the hash slices, made one at a time (``None``: everything, for small joins)."""
     if anchors.shape[0] <= 1 << 20:
-        return [None]
+        yield None
+        return
     slice_of = (anchors >> np.uint64(60)).astype(np.int8)
-    return [slice_of == part for part in range(JOIN_PARTITIONS)]
+    for part in range(JOIN_PARTITIONS):
+        yield slice_of == part
 
 
 def _sorted_slice(
@@ -147,10 +151,9 @@ def anchor_pairs(
     empty = np.empty(0, dtype=np.int64)
     if n_docs < 2 or anchors.shape[0] == 0:
         return AnchorJoin(empty, empty, max_df, 0)
-    slices = _slices(anchors)
     # first pass: the rows each document frequency would cost
     cost = np.zeros(max_df + 1, dtype=np.int64)
-    for mask in slices:
+    for mask in _slices(anchors):
         _, _, _, _, counts, df = _sorted_slice(anchors, owners, positions, mask)
         usable = (df >= 2) & (df <= max_df)
         np.add.at(cost, df[usable], counts[usable] * (counts[usable] - 1) // 2)
@@ -159,7 +162,7 @@ def anchor_pairs(
     codes: list[I64] = []
     diagonals: list[I64] = []
     lefts: list[I64] = []
-    for mask in slices:
+    for mask in _slices(anchors):
         code, diagonal, position_left = _shared_anchors(
             *_sorted_slice(anchors, owners, positions, mask), n_docs, ceiling
         )

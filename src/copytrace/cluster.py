@@ -93,14 +93,15 @@ def cluster(
 ) -> list[Cluster]:
     """Clusters of ``docs`` linked by ``pairs`` (see the module docstring), each with its
     captures in order (:func:`copytrace.timeline.order_captures`)."""
-    position = {doc.id: index for index, doc in enumerate(docs)}
+    # a DocumentSpill knows its ids without reading every text back
+    ids: Sequence[str] = getattr(docs, "ids", None) or [doc.id for doc in docs]
+    position = {doc_id: index for index, doc_id in enumerate(ids)}
     edges = ((position[pair.a], position[pair.b]) for pair in pairs)
     groups = components(len(docs), edges)
     in_clusters = {index for members in groups for index in members}
-    dates: list[tuple[datetime, str] | None] = [
-        capture_date(doc, date_fields) if index in in_clusters else None
-        for index, doc in enumerate(docs)
-    ]
+    dates: list[tuple[datetime, str] | None] = [None] * len(ids)
+    for index in in_clusters:  # only clustered documents are read back
+        dates[index] = capture_date(docs[index], date_fields)
     by_ids = pair_index(pairs)
     out = []
     for number, members in enumerate(groups):
@@ -111,8 +112,8 @@ def cluster(
         out.append(
             Cluster(
                 id=number,
-                members=tuple(docs[index].id for index in members),
-                representative=docs[chosen].id,
+                members=tuple(ids[index] for index in members),
+                representative=ids[chosen],
                 policy=policy,
                 reason=reason,
                 captures=captures,

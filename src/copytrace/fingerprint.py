@@ -36,7 +36,7 @@ import numpy.typing as npt
 import xxhash
 
 from copytrace.config import Config
-from copytrace.normalize import IGNORABLE, LOOKALIKES, words
+from copytrace.normalize import IGNORABLE, LOOKALIKES, fold_pieces
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -114,7 +114,40 @@ def folded_bytes(text: str) -> bytes:
         return quick.lower().encode("ascii")
     if _needs_full_folding().search(quick) is None:
         return quick.lower().encode("utf-8")
-    return " ".join(words(text)).encode("utf-8")
+    return _fold_unusual_words(quick).encode("utf-8")
+
+
+def _is_word_character(char: str) -> bool:
+    # what the token pattern of normalize takes: \w (less "_") and combining marks
+    return char.isalnum() or unicodedata.category(char)[0] == "M"
+
+
+def _fold_unusual_words(quick: str) -> str:
+    """Fold a text that holds characters outside the fast path: only the words holding one
+    are folded in full (:func:`copytrace.normalize.fold_pieces`); the rest is lower-cased.
+    A character outside the fast path that is no word character separates words, as it does
+    in :func:`copytrace.normalize.words`."""
+    pieces: list[str] = []
+    done = 0
+    for match in _needs_full_folding().finditer(quick):
+        position = match.start()
+        if position < done:
+            continue  # inside a word already folded
+        if not _is_word_character(quick[position]):
+            pieces.append(quick[done:position].lower())
+            pieces.append(" ")
+            done = position + 1
+            continue
+        start, end = position, position + 1
+        while start > done and _is_word_character(quick[start - 1]):
+            start -= 1
+        while end < len(quick) and _is_word_character(quick[end]):
+            end += 1
+        pieces.append(quick[done:start].lower())
+        pieces.append(" ".join(fold_pieces(quick[start:end])))
+        done = end
+    pieces.append(quick[done:].lower())
+    return "".join(pieces)
 
 
 def _splitmix64(state: int) -> tuple[int, int]:

@@ -37,7 +37,7 @@ from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
 from copytrace.provenance import Credit, find_credits
 from copytrace.skips import SkipLog
-from copytrace.spill import ShingleSpill
+from copytrace.spill import DocumentSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 #: progress callback: (stage name, items done, items in all or None when unknown)
@@ -96,7 +96,7 @@ class ScanResult:
 
     pairs: list[Pair]
     clusters: list[Cluster]
-    documents: list[Document]
+    documents: DocumentSpill
     stats: ScanStats
     config: Config
     explanations: list[Explanation] = field(default_factory=list)
@@ -113,18 +113,15 @@ class ScanResult:
         return (doc for doc in self.documents if doc.id not in dropped)
 
 
-def _is_documents(inputs: object) -> bool:
-    return not isinstance(inputs, str | Path)
-
-
 def collect_documents(
     inputs: Iterable[str | Path] | Iterable[Document],
     config: Config,
     skips: SkipLog,
     fmt: str = "auto",
     progress: ProgressCallback | None = None,
-) -> list[Document]:
-    """Read ``inputs`` (paths or Documents), dropping repeated ids as counted skips."""
+) -> DocumentSpill:
+    """Read ``inputs`` (paths or Documents), dropping repeated ids as counted skips; the texts
+    go to a :class:`~copytrace.spill.DocumentSpill`, not into memory."""
     items = list(inputs) if not isinstance(inputs, str | Path) else [inputs]
     docs_given = [item for item in items if isinstance(item, Document)]
     paths = [item for item in items if not isinstance(item, Document)]
@@ -132,7 +129,7 @@ def collect_documents(
     if paths:
         stream = _chain(docs_given, read_documents(paths, config, skips, fmt))
     seen: set[str] = set()
-    out: list[Document] = []
+    out = DocumentSpill()
     for doc in stream:
         if doc.id in seen:
             skips.skip(
@@ -166,10 +163,10 @@ def _fingerprint_task(task: tuple[list[str], Config]) -> tuple[FingerprintBatch,
     return fingerprint_batch_with_shingles(texts, config, permutations)
 
 
-def _batches(docs: Sequence[Document]) -> Iterator[list[str]]:
+def _batches(docs: DocumentSpill) -> Iterator[list[str]]:
     """Texts in batches of about BATCH_BYTES characters (a larger text goes alone)."""
-    for start, end in text_batches([len(doc.text) for doc in docs]):
-        yield [doc.text for doc in docs[start:end]]
+    for start, end in text_batches(docs.text_sizes()):
+        yield [docs.text(index) for index in range(start, end)]
 
 
 def worker_count(config: Config, documents: int) -> int:
@@ -179,12 +176,12 @@ def worker_count(config: Config, documents: int) -> int:
 
 
 def fingerprint_documents(
-    docs: Sequence[Document],
+    docs: DocumentSpill,
     config: Config,
     skips: SkipLog,
     spill: ShingleSpill,
     progress: ProgressCallback | None = None,
-) -> tuple[list[Document], FingerprintBatch]:
+) -> tuple[DocumentSpill, FingerprintBatch]:
     """Fingerprints of ``docs``, in batches, in ``config.workers`` processes, with each kept
     document's ordered shingles appended to ``spill`` (same numbering as the result). A
     document with no words is skipped as ``empty``. The result does not depend on the number
@@ -192,7 +189,7 @@ def fingerprint_documents(
     tasks = ((texts, config) for texts in _batches(docs))
     workers = worker_count(config, len(docs))
     batches: list[FingerprintBatch] = []
-    kept: list[Document] = []
+    kept: list[I64] = []
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
@@ -206,16 +203,19 @@ def fingerprint_documents(
             has_words = batch.n_words > 0
             rows = np.flatnonzero(has_words)
             for index in np.flatnonzero(~has_words).tolist():
-                doc = docs[done + index]
-                skips.skip(str(doc.meta.get("path", doc.id)), None, "empty", "no words")
+                doc_id, meta = docs.ids[done + index], docs.metas[done + index]
+                skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
             # a text without words has no shingles: dropping its cut keeps the others right
             spill.append(shingles, np.concatenate(([0], cuts[1:][has_words])))
-            kept.extend(docs[done + index] for index in rows.tolist())
+            kept.append(rows + done)
             batches.append(batch if has_words.all() else batch.select(rows))
             done += len(batch)
             if progress is not None:
                 progress("fingerprint", done, len(docs))
-    return kept, FingerprintBatch.concatenate(batches, config.num_perm)
+    prints = FingerprintBatch.concatenate(batches, config.num_perm)
+    if len(prints) == len(docs):
+        return docs, prints
+    return docs.select(np.concatenate(kept)), prints
 
 
 def _process_pool(workers: int) -> multiprocessing.pool.Pool:
@@ -254,7 +254,7 @@ def find_candidates(
 
 def _find_pairs(
     prints: FingerprintBatch,
-    docs: Sequence[Document],
+    docs: DocumentSpill,
     spill: ShingleSpill,
     config: Config,
     seconds: dict[str, float],
@@ -268,9 +268,9 @@ def _find_pairs(
     seconds["candidates"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    ids = [doc.id for doc in docs]
     pairs = []
-    for number, pair in enumerate(verify(lefts, rights, prints, ids, spill.ordered, config), 1):
+    verified = verify(lefts, rights, prints, docs.ids, spill.ordered, config)
+    for number, pair in enumerate(verified, 1):
         pairs.append(pair)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress("verify", number, None)
@@ -371,18 +371,18 @@ def _explain_task(task: tuple[list[tuple[str, str]], dict[str, Document]]) -> li
 
 def explain_pairs(
     pairs: Sequence[Pair],
-    docs: Sequence[Document],
+    docs: DocumentSpill,
     config: Config,
     progress: ProgressCallback | None = None,
 ) -> list[Explanation]:
     """The explanation of every pair, in order, in ``config.workers`` processes (credits are
     found once per document and chunk)."""
-    by_id = {doc.id: doc for doc in docs}
 
     def tasks() -> Iterator[tuple[list[tuple[str, str]], dict[str, Document]]]:
         for first in range(0, len(pairs), EXPLAIN_CHUNK):
             chunk = [(pair.a, pair.b) for pair in pairs[first : first + EXPLAIN_CHUNK]]
-            yield chunk, {doc_id: by_id[doc_id] for ids in chunk for doc_id in ids}
+            needed = {doc_id for ids in chunk for doc_id in ids}
+            yield chunk, {doc_id: docs[docs.index_of(doc_id)] for doc_id in needed}
 
     wanted = config.workers or os.cpu_count() or 1
     workers = wanted if len(pairs) >= PARALLEL_FROM_PAIRS else 1

@@ -152,8 +152,9 @@ def write_html_report(result: ScanResult, target: Path, summary: dict[str, Any])
     from copytrace.htmlreport import render_scan_report
 
     shown = {doc_id for pair in result.pairs[:MAX_REPORT_PAIRS] for doc_id in (pair.a, pair.b)}
+    documents = result.documents
     page = render_scan_report(
-        {doc.id: doc for doc in result.documents if doc.id in shown},
+        {doc_id: documents[documents.index_of(doc_id)] for doc_id in shown},
         list(pair_records(result)),
         [explanation.to_dict() for explanation in result.explanations[:MAX_REPORT_PAIRS]],
         [found.to_dict() for found in result.clusters],
