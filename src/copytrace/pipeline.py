@@ -6,6 +6,7 @@ The CLI, the tests and later the index, the HTTP service and Spark all call :fun
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import multiprocessing
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +40,9 @@ from copytrace.provenance import Credit, find_credits
 from copytrace.skips import SkipLog
 from copytrace.spill import DocumentSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 #: progress callback: (stage name, items done, items in all or None when unknown)
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -194,8 +198,8 @@ def fingerprint_documents(
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(_process_pool(workers))
-            results: Iterable[tuple[FingerprintBatch, U64, I64]] = pool.imap(
-                _fingerprint_task, tasks
+            results: Iterable[tuple[FingerprintBatch, U64, I64]] = bounded_imap(
+                pool, _fingerprint_task, tasks, 2 * workers
             )
         else:
             results = map(_fingerprint_task, tasks)
@@ -216,6 +220,23 @@ def fingerprint_documents(
     if len(prints) == len(docs):
         return docs, prints
     return docs.select(np.concatenate(kept)), prints
+
+
+def bounded_imap(
+    pool: multiprocessing.pool.Pool,
+    function: Callable[[Task], Result],
+    tasks: Iterable[Task],
+    ahead: int,
+) -> Iterator[Result]:
+    """``pool.imap`` with at most ``ahead`` tasks in flight. The pool's own imap reads its
+    task iterator to the end at once, which would put a whole corpus's texts in its queue."""
+    pending: collections.deque[multiprocessing.pool.AsyncResult[Result]] = collections.deque()
+    for task in tasks:
+        pending.append(pool.apply_async(function, (task,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _process_pool(workers: int) -> multiprocessing.pool.Pool:
@@ -390,7 +411,9 @@ def explain_pairs(
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(_process_pool(workers))
-            results: Iterable[list[Explanation]] = pool.imap(_explain_task, tasks())
+            results: Iterable[list[Explanation]] = bounded_imap(
+                pool, _explain_task, tasks(), 2 * workers
+            )
         else:
             results = map(_explain_task, tasks())
         for explained in results:
