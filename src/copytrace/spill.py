@@ -2,14 +2,15 @@
 
 Contract: :class:`DocumentSpill` keeps documents' texts in one file and their ids and
 metadata in memory. :class:`ShingleSpill` appends each batch's shingle hashes to one flat file of
-uint64 and keeps only the offsets (one int64 per document) in memory; :meth:`ordered` gives a
-document's ordered shingles as a read-only slice of a memory map. The operating system's page
-cache, not the process, holds what is read, so a corpus's shingles never need to fit in the
+uint64 and keeps only the offsets (one int64 per document) in memory; :meth:`ordered` reads a
+document's ordered shingles back with ``pread``. The operating system's page cache, not the
+process, holds what is read, so a corpus's shingles never need to fit in the
 process's memory. The file lives in a temporary folder removed by :meth:`close`.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -33,7 +34,7 @@ class ShingleSpill:
         self._handle = self._path.open("wb")
         self._offsets: list[I64] = [np.zeros(1, dtype=np.int64)]
         self._written = 0
-        self._map: np.memmap | None = None
+        self._reader: int | None = None
         self._cuts: I64 | None = None
 
     def append(self, shingles: U64, cuts: I64) -> None:
@@ -44,27 +45,30 @@ class ShingleSpill:
         self._offsets.append(cuts[1:] + self._written)
         self._written += int(cuts[-1])
 
-    def _ready(self) -> tuple[np.memmap | None, I64]:
+    def _ready(self) -> tuple[int, I64]:
         if self._cuts is None:
             self._handle.close()
             self._cuts = np.concatenate(self._offsets)
-            if self._written:
-                self._map = np.memmap(self._path, dtype=np.uint64, mode="r")
-        return self._map, self._cuts
+            self._reader = os.open(self._path, os.O_RDONLY)
+        assert self._reader is not None
+        return self._reader, self._cuts
 
     def ordered(self, index: int) -> U64:
         """Document ``index``'s shingle hashes in text order."""
-        mapped, cuts = self._ready()
-        if mapped is None:
-            return np.empty(0, dtype=np.uint64)
-        return np.asarray(mapped[cuts[index] : cuts[index + 1]])
+        reader, cuts = self._ready()
+        start, end = int(cuts[index]), int(cuts[index + 1])
+        # pread, not a memory map: pages read stay in the page cache, not in the process
+        data = os.pread(reader, (end - start) * 8, start * 8)
+        return np.frombuffer(data, dtype=np.uint64)
 
     def __len__(self) -> int:
         return int(self._ready()[1].shape[0] - 1)
 
     def close(self) -> None:
         self._handle.close()
-        self._map = None
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None
         shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> ShingleSpill:
@@ -81,7 +85,7 @@ class ShingleSpill:
 
 class DocumentSpill(Sequence[Document]):
     """Documents whose texts live on disk: ids and metadata stay in memory, each text is read
-    back (through a memory map) when the document is asked for.
+    back (with ``pread``) when the document is asked for.
 
     A scan of a corpus larger than memory holds its texts this way. The temporary folder goes
     when the spill is garbage-collected (or the interpreter exits), so the documents of a
@@ -97,7 +101,7 @@ class DocumentSpill(Sequence[Document]):
         self._written = 0
         self.ids: list[str] = []
         self.metas: list[Mapping[str, Any]] = []
-        self._map: np.memmap | None = None
+        self._reader: BinaryIO | None = None
         self._offsets: I64 | None = None  # (documents x 2): start and end of each text
         self._position: dict[str, int] | None = None
         self._parent: DocumentSpill | None = None
@@ -113,7 +117,7 @@ class DocumentSpill(Sequence[Document]):
         self.ids.append(doc.id)
         self.metas.append(doc.meta)
 
-    def _ready(self) -> tuple[np.memmap | None, I64]:
+    def _ready(self) -> tuple[BinaryIO, I64]:
         if self._offsets is None:
             if self._handle is not None:
                 self._handle.close()
@@ -121,17 +125,17 @@ class DocumentSpill(Sequence[Document]):
             starts = np.asarray(self._starts, dtype=np.int64)
             self._offsets = np.stack((starts[:-1], starts[1:]), axis=1)
             self._starts = []
-            if self._written:
-                self._map = np.memmap(self._path, dtype=np.uint8, mode="r")
-        return self._map, self._offsets
+        if self._reader is None:
+            self._reader = self._path.open("rb")
+        return self._reader, self._offsets
 
     def text(self, index: int) -> str:
         """The text of document ``index``."""
-        mapped, offsets = self._ready()
-        if mapped is None:
-            return ""
-        start, end = offsets[index]
-        return mapped[start:end].tobytes().decode("utf-8", "surrogatepass")
+        reader, offsets = self._ready()
+        start, end = int(offsets[index][0]), int(offsets[index][1])
+        # pread, not a memory map: pages read stay in the page cache, not in the process
+        data = os.pread(reader.fileno(), end - start, start)
+        return data.decode("utf-8", "surrogatepass")
 
     def select(self, rows: I64) -> DocumentSpill:
         """The documents at ``rows``, in that order, sharing this spill's file."""
@@ -139,7 +143,7 @@ class DocumentSpill(Sequence[Document]):
         view = DocumentSpill.__new__(DocumentSpill)
         view._folder, view._finalizer, view._path = self._folder, self._finalizer, self._path
         view._handle, view._starts, view._written = None, [], self._written
-        view._map, view._offsets, view._position = self._map, offsets[rows], None
+        view._reader, view._offsets, view._position = None, offsets[rows], None
         view.ids = [self.ids[row] for row in rows.tolist()]
         view.metas = [self.metas[row] for row in rows.tolist()]
         view._parent = self  # the file lives as long as any view of it
@@ -178,5 +182,7 @@ class DocumentSpill(Sequence[Document]):
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-        self._map = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self._finalizer()
