@@ -40,6 +40,21 @@ class Explanation:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class ExplanationSummary:
+    """What ``pairs.jsonl`` says of an explanation: kept in memory for every pair of a scan
+    even when the explanations themselves are streamed to disk."""
+
+    passages: int
+    typography_only: bool
+    dropped_credits: tuple[str, ...]
+
+    @classmethod
+    def of(cls, explanation: Explanation) -> ExplanationSummary:
+        alignment = explanation.alignment
+        return cls(len(alignment.passages), alignment.typography_only, explanation.dropped_credits)
+
+
 def explain(
     a: Document,
     b: Document,

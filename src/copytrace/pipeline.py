@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import json
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -24,7 +25,7 @@ from copytrace.anchors import anchor_pairs, anchor_span
 from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
 from copytrace.cluster import cluster
 from copytrace.config import Config
-from copytrace.explain import Explanation, explain
+from copytrace.explain import Explanation, ExplanationSummary, explain
 from copytrace.fingerprint import (
     U64,
     FingerprintBatch,
@@ -95,7 +96,11 @@ class ScanStats:
 class ScanResult:
     """Verified pairs, clusters, the documents read, and the scan's statistics.
 
-    ``explanations[i]`` explains ``pairs[i]`` (empty when ``config.align`` is off).
+    ``summaries[i]`` sums up the explanation of ``pairs[i]`` (empty when ``config.align`` is
+    off); ``explanations[i]`` is that explanation, for every pair when the scan had no output
+    folder, and for the first :data:`~copytrace.report.MAX_REPORT_PAIRS` when it streamed
+    them to ``alignments.jsonl`` there (``alignments_written``), so that a scan with many
+    pairs does not hold them all in memory.
     """
 
     pairs: list[Pair]
@@ -104,6 +109,8 @@ class ScanResult:
     stats: ScanStats
     config: Config
     explanations: list[Explanation] = field(default_factory=list)
+    summaries: list[ExplanationSummary] = field(default_factory=list)
+    alignments_written: bool = False
 
     def kept_documents(self) -> Iterator[Document]:
         """The deduplicated corpus: documents in no cluster, and each cluster's representative,
@@ -316,7 +323,7 @@ def scan(
     ``deduplicated.jsonl`` (or ``.parquet``), ``summary.json`` and with ``report`` an HTML
     ``report.html`` there (see :mod:`copytrace.report`).
     """
-    from copytrace.report import check_dedup_format, write_scan
+    from copytrace.report import MAX_REPORT_PAIRS, atomic_text, check_dedup_format, write_scan
 
     config = config or Config()
     check_dedup_format(dedup_format)
@@ -348,7 +355,21 @@ def scan(
     seconds["cluster"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    explanations = explain_pairs(pairs, docs, config, progress) if config.align else []
+    explanations: list[Explanation] = []
+    summaries: list[ExplanationSummary] = []
+    streamed = out is not None and config.align
+    with contextlib.ExitStack() as stack:
+        handle = (
+            stack.enter_context(atomic_text(Path(out) / "alignments.jsonl"))
+            if streamed and out is not None
+            else None
+        )
+        for explanation in explain_pairs(pairs, docs, config, progress) if config.align else ():
+            summaries.append(ExplanationSummary.of(explanation))
+            if handle is None or len(explanations) < MAX_REPORT_PAIRS:
+                explanations.append(explanation)
+            if handle is not None:
+                handle.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
     seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)
@@ -366,7 +387,9 @@ def scan(
         seconds=seconds,
         notes=tuple(notes),
     )
-    result = ScanResult(pairs, clusters, docs, stats, config, explanations)
+    result = ScanResult(
+        pairs, clusters, docs, stats, config, explanations, summaries, alignments_written=streamed
+    )
     if out is not None:
         clock = time.perf_counter()
         write_scan(result, Path(out), dedup_format, html=report)
@@ -395,9 +418,9 @@ def explain_pairs(
     docs: DocumentSpill,
     config: Config,
     progress: ProgressCallback | None = None,
-) -> list[Explanation]:
+) -> Iterator[Explanation]:
     """The explanation of every pair, in order, in ``config.workers`` processes (credits are
-    found once per document and chunk)."""
+    found once per document and chunk), as they come."""
 
     def tasks() -> Iterator[tuple[list[tuple[str, str]], dict[str, Document]]]:
         for first in range(0, len(pairs), EXPLAIN_CHUNK):
@@ -407,7 +430,7 @@ def explain_pairs(
 
     wanted = config.workers or os.cpu_count() or 1
     workers = wanted if len(pairs) >= PARALLEL_FROM_PAIRS else 1
-    out: list[Explanation] = []
+    done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(_process_pool(workers))
@@ -417,10 +440,10 @@ def explain_pairs(
         else:
             results = map(_explain_task, tasks())
         for explained in results:
-            out.extend(explained)
+            yield from explained
+            done += len(explained)
             if progress is not None:
-                progress("align", len(out), len(pairs))
-    return out
+                progress("align", done, len(pairs))
 
 
 def _as_document(item: str | Document, name: str) -> Document:

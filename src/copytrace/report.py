@@ -129,7 +129,9 @@ def write_scan(
     out.mkdir(parents=True, exist_ok=True)
     config = result.config
     write_jsonl(out / "pairs.jsonl", pair_records(result))
-    if result.explanations:
+    if result.alignments_written:
+        pass  # streamed there while the pairs were explained
+    elif result.explanations:
         write_jsonl(out / "alignments.jsonl", (e.to_dict() for e in result.explanations))
     else:
         (out / "alignments.jsonl").unlink(missing_ok=True)  # never leave a stale one behind
@@ -184,14 +186,14 @@ def write_comparison_html(
 def pair_records(result: ScanResult) -> Iterator[dict[str, Any]]:
     """Pairs as records; with explanations, each also says how many passages it has, whether
     the shared text differs only in typography, and which credits one side dropped."""
-    if not result.explanations:
+    if not result.summaries:
         yield from (pair.to_dict() for pair in result.pairs)
         return
-    for pair, explanation in zip(result.pairs, result.explanations, strict=True):
+    for pair, summary in zip(result.pairs, result.summaries, strict=True):
         record = pair.to_dict()
-        record["passages"] = len(explanation.alignment.passages)
-        record["typography_only"] = explanation.alignment.typography_only
-        record["dropped_credits"] = list(explanation.dropped_credits)
+        record["passages"] = summary.passages
+        record["typography_only"] = summary.typography_only
+        record["dropped_credits"] = list(summary.dropped_credits)
         yield record
 
 
