@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+I64 = npt.NDArray[np.int64]
+
 #: words per anchor k-gram (fewer when the caller's minimum passage is shorter)
 ANCHOR_WORDS = 5
 #: a k-gram whose occurrences pair up more often than this is paired rank by rank
@@ -22,57 +24,74 @@ MAX_PAIRS_PER_KGRAM = 64
 Run = tuple[int, int, int]
 
 
-def kgram_hashes(ids: list[int], k: int) -> list[int]:
+def kgram_hashes(ids: list[int], k: int) -> npt.NDArray[np.uint64]:
     """A 64-bit polynomial hash of every k-gram of word ids (wrapping arithmetic)."""
     values = np.asarray(ids, dtype=np.uint64) + np.uint64(1)
     count = len(ids) - k + 1
     hashes: npt.NDArray[np.uint64] = np.zeros(count, dtype=np.uint64)
-    for offset in range(k):
-        hashes = hashes * np.uint64(0x100000001B3) + values[offset : offset + count]
-    return [int(h) for h in hashes.tolist()]
+    with np.errstate(over="ignore"):
+        for offset in range(k):
+            hashes = hashes * np.uint64(0x100000001B3) + values[offset : offset + count]
+    return hashes
+
+
+def _seeds(ids_a: list[int], ids_b: list[int], k: int) -> tuple[I64, I64]:
+    """(i, j): positions of equal k-gram hashes in a and b (see :func:`maximal_runs`)."""
+    hashes_a, hashes_b = kgram_hashes(ids_a, k), kgram_hashes(ids_b, k)
+    order_a = np.argsort(hashes_a, kind="stable")
+    order_b = np.argsort(hashes_b, kind="stable")
+    unique_a, start_a, count_a = np.unique(hashes_a[order_a], return_index=True, return_counts=True)
+    unique_b, start_b, count_b = np.unique(hashes_b[order_b], return_index=True, return_counts=True)
+    _, in_a, in_b = np.intersect1d(unique_a, unique_b, assume_unique=True, return_indices=True)
+    counts_a, counts_b = count_a[in_a], count_b[in_b]
+    single = (counts_a == 1) & (counts_b == 1)  # the usual case, paired in one step
+    firsts = [order_a[start_a[in_a[single]]]]
+    seconds = [order_b[start_b[in_b[single]]]]
+    for x in np.flatnonzero(~single).tolist():
+        at_a = np.sort(order_a[start_a[in_a[x]] : start_a[in_a[x]] + counts_a[x]])
+        at_b = np.sort(order_b[start_b[in_b[x]] : start_b[in_b[x]] + counts_b[x]])
+        if at_a.shape[0] * at_b.shape[0] <= MAX_PAIRS_PER_KGRAM:
+            firsts.append(np.repeat(at_a, at_b.shape[0]))
+            seconds.append(np.tile(at_b, at_a.shape[0]))
+        else:  # rank by rank
+            n = min(at_a.shape[0], at_b.shape[0])
+            firsts.append(at_a[:n])
+            seconds.append(at_b[:n])
+    return np.concatenate(firsts).astype(np.int64), np.concatenate(seconds).astype(np.int64)
 
 
 def maximal_runs(ids_a: list[int], ids_b: list[int], k: int) -> list[Run]:
-    """Maximal runs of equal word ids seeded by shared k-grams, each found once.
+    """Maximal runs of equal word ids seeded by shared k-grams, each found once, ordered by
+    diagonal (start in a minus start in b), then start.
 
     A k-gram occurring ``x`` times in a and ``y`` times in b pairs all ``x * y`` occurrences
     when that is at most :data:`MAX_PAIRS_PER_KGRAM`; otherwise the i-th occurrence in a
     is paired with the i-th in b only. This bounds the work on repetitive text (lists, tables,
-    refrains) while an identical repetitive text still aligns on its diagonal.
+    refrains) while an identical repetitive text still aligns on its diagonal. Each diagonal
+    holding a seed is compared word by word in numpy, and every run of equal words on it that
+    holds a whole seeded k-gram is a maximal run.
     """
     if len(ids_a) < k or len(ids_b) < k:
         return []
-    positions_a: dict[int, list[int]] = {}
-    for i, h in enumerate(kgram_hashes(ids_a, k)):
-        positions_a.setdefault(h, []).append(i)
-    positions_b: dict[int, list[int]] = {}
-    for j, h in enumerate(kgram_hashes(ids_b, k)):
-        positions_b.setdefault(h, []).append(j)
-    pairs: list[tuple[int, int]] = []
-    for h, in_b in positions_b.items():
-        in_a = positions_a.get(h)
-        if in_a is None:
-            continue
-        if len(in_a) * len(in_b) <= MAX_PAIRS_PER_KGRAM:
-            pairs.extend((i, j) for i in in_a for j in in_b)
-        else:
-            pairs.extend(zip(in_a, in_b, strict=False))
-    pairs.sort(key=lambda pair: (pair[0] - pair[1], pair[0]))
+    seeds_a, seeds_b = _seeds(ids_a, ids_b, k)
+    if seeds_a.shape[0] == 0:
+        return []
+    diagonals = seeds_a - seeds_b
+    a = np.asarray(ids_a, dtype=np.int64)
+    b = np.asarray(ids_b, dtype=np.int64)
     runs: list[Run] = []
-    diagonal, covered_to = None, -1
-    n, m = len(ids_a), len(ids_b)
-    for i, j in pairs:
-        if i - j == diagonal and i < covered_to:
-            continue  # inside the run already grown on this diagonal
-        if ids_a[i : i + k] != ids_b[j : j + k]:
-            continue  # hash collision
-        while i > 0 and j > 0 and ids_a[i - 1] == ids_b[j - 1]:
-            i, j = i - 1, j - 1
-        length = k
-        while i + length < n and j + length < m and ids_a[i + length] == ids_b[j + length]:
-            length += 1
-        runs.append((i, j, length))
-        diagonal, covered_to = i - j, i + length
+    for diagonal in np.unique(diagonals).tolist():
+        low, high = max(0, diagonal), min(a.shape[0], b.shape[0] + diagonal)
+        equal = a[low:high] == b[low - diagonal : high - diagonal]
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], equal.astype(np.int8), [0]))))
+        starts, ends = edges[0::2] + low, edges[1::2] + low
+        seeds = seeds_a[diagonals == diagonal]
+        run = np.searchsorted(starts, seeds, side="right") - 1
+        inside = run >= 0
+        run, seeds = run[inside], seeds[inside]
+        # a seed whose k-gram is not all equal was a hash collision
+        for r in np.unique(run[seeds + k <= ends[run]]).tolist():
+            runs.append((int(starts[r]), int(starts[r]) - diagonal, int(ends[r] - starts[r])))
     return runs
 
 
