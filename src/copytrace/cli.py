@@ -7,6 +7,7 @@ traceback (set ``COPYTRACE_DEBUG=1`` to see one).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -162,26 +163,11 @@ def config_options(command: F) -> F:
 
 
 def build_config(options: dict[str, Any]) -> Config:
-    """A Config from the shared options (popping them from ``options``)."""
-    return Config(
-        threshold=options.pop("threshold"),
-        ngram_size=options.pop("ngram_size"),
-        num_perm=options.pop("num_perm"),
-        seed=options.pop("seed"),
-        bands=options.pop("bands"),
-        rows=options.pop("rows"),
-        representative=options.pop("representative"),
-        strict=options.pop("strict"),
-        id_field=options.pop("id_field"),
-        text_field=options.pop("text_field"),
-        meta_fields=tuple(options.pop("meta_fields")),
-        max_chars=options.pop("max_chars"),
-        partial=options.pop("partial"),
-        min_passage_words=options.pop("min_passage_words"),
-        max_anchor_df=options.pop("max_anchor_df"),
-        align=options.pop("align"),
-        workers=options.pop("workers"),
-    )
+    """A Config from the shared options, popped from ``options``: each option is named after
+    its Config field (``--ngram-size`` is ``ngram_size``)."""
+    values = {f.name: options.pop(f.name) for f in dataclasses.fields(Config) if f.name in options}
+    values["meta_fields"] = tuple(values.get("meta_fields", ()))
+    return Config(**values)
 
 
 def handle_errors(command: F) -> F:
