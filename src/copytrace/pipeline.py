@@ -349,6 +349,9 @@ def scan(
 
     clock = time.perf_counter()
     lengths = prints.n_words.tolist()
+    # signatures and anchors are done with: the processes that explain pairs are forked
+    # next, and should not start out holding them
+    del prints
     # partial copies share a passage, not the document: they do not merge clusters
     whole = [pair for pair in pairs if pair.verdict != "partial"]
     clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)
