@@ -73,6 +73,7 @@ def _verify(
     batch = fingerprint_batch(texts, config, Permutations.from_seed(config.num_perm, config.seed))
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
+
     def ordered(index: int) -> np.ndarray:
         return ordered_shingles(texts[index], config.ngram_size)
 
