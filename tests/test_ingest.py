@@ -404,3 +404,28 @@ def test_jsonl_with_a_byte_order_mark(tmp_corpus: Corpus) -> None:
     docs, skips = _read(path)
     assert [d.id for d in docs] == ["a1", "b2", "c3"]
     assert skips.total == 0
+
+
+def test_formats_are_recognised_by_content_when_the_extension_says_nothing(
+    tmp_path: Path,
+) -> None:
+    from copytrace.ingest import sniff_format
+
+    jsonl = tmp_path / "export.data"
+    jsonl.write_text('{"id": "x", "text": "one two three four five six"}\n', encoding="utf-8")
+    page = tmp_path / "page.dump"
+    page.write_text("<!DOCTYPE html><html><head><title>T</title></head></html>", encoding="utf-8")
+    archive = tmp_path / "crawl.bin"
+    archive.write_bytes(gzip.compress(b"WARC/1.0\r\nWARC-Type: warcinfo\r\n\r\n"))
+    plain = tmp_path / "notes.data"
+    plain.write_text("just some words", encoding="utf-8")
+    assert [sniff_format(p) for p in (jsonl, page, archive, plain)] == [
+        "jsonl",
+        "html",
+        "warc",
+        None,
+    ]
+    skips = SkipLog()
+    docs = list(read_documents([jsonl, plain], Config(), skips))
+    assert [d.id for d in docs] == ["x"]
+    assert skips.counts == {"unknown_format": 1}

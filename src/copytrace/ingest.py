@@ -15,7 +15,9 @@ html        .html .htm                                     the page URL, else pa
 warc        .warc .warc.gz .arc .arc.gz                    the record's URL
 ==========  =============================================  ======================
 
-A record without an id gets ``<file name>:<line>``. A record that cannot be used is skipped
+A file named explicitly whose extension is unknown is recognised by its first bytes
+(:func:`sniff_format`: web archives, Parquet, HTML, JSON Lines). A record without an id gets
+``<file name>:<line>``. A record that cannot be used is skipped
 and counted in the :class:`~copytrace.skips.SkipLog` with a reason (``bad_json``,
 ``not_an_object``, ``missing_text``, ``bad_text_type``, ``bad_utf8``, ``empty``,
 ``too_large``, ``truncated_archive``, ``unreadable_file``; for web pages ``empty_page``,
@@ -70,6 +72,34 @@ def detect_format(path: Path) -> str | None:
     return _EXTENSIONS.get(suffixes[-1])
 
 
+_SNIFF_BYTES = 4096
+
+
+def sniff_format(path: Path) -> str | None:
+    """The format of ``path`` from its first bytes (after gzip), or ``None``: a web archive
+    (``WARC/``, ``filedesc://``), Parquet (``PAR1``), an HTML page (a doctype or ``<html``),
+    or JSON Lines (a ``{``). Plain text and CSV are not guessed."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith((b"WARC/", b"filedesc://")):
+        return "warc"
+    lowered = start[:1024].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered:
+        return "html"
+    if start.startswith(b"{"):
+        return "jsonl"
+    return None
+
+
 def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterator[tuple[Path, str]]:
     """(file, name) for the files named by ``inputs``; folders walked recursively in sorted
     order. ``name`` is the file's path relative to the folder given (its file name when the
@@ -105,13 +135,13 @@ def read_documents(
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     for path, name in iter_input_files(inputs, fmt):
-        chosen = detect_format(path) if fmt == "auto" else fmt
+        chosen = (detect_format(path) or sniff_format(path)) if fmt == "auto" else fmt
         if chosen is None:
             skips.skip(
                 str(path),
                 None,
                 "unknown_format",
-                "extension not recognised; name the format with --format",
+                "neither extension nor content recognised; name the format with --format",
             )
         elif chosen == "txt":
             yield from read_txt(path, config, skips, doc_id=name)
