@@ -1,6 +1,6 @@
 """Winnowed anchors: candidate pairs for partial copies (a passage of one text inside another).
 
-Contract (Schleimer, Wilkerson and Aiken 2003): :func:`winnow` keeps, from every window of
+Contract (Schleimer, Wilkerson and Aiken 2003): :func:`winnow_batch` keeps, from every window of
 ``window`` consecutive shingle hashes, the smallest, with its position. Two texts sharing a
 run of words share the windows inside it, so they select the same anchors there, at the same
 offset from each other (on one *diagonal*: position in B minus position in A).
@@ -48,12 +48,6 @@ def anchor_span(min_passage_words: int, ngram_size: int) -> int:
     a shared passage of ``min_passage_words`` words guarantees (at least 1)."""
     shingles = min_passage_words - ngram_size + 1
     return max(1, shingles - 2 * anchor_window(min_passage_words, ngram_size) + 1)
-
-
-def winnow(shingles: U64, window: int) -> U64:
-    """The unique anchor hashes of a text's ordered shingle hashes (sorted)."""
-    cuts = np.array([0, shingles.shape[0]], dtype=np.int64)
-    return np.unique(winnow_batch(shingles, cuts, window)[0])
 
 
 def winnow_batch(shingles: U64, cuts: I64, window: int) -> tuple[U64, I32, I32]:

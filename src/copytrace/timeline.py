@@ -96,8 +96,3 @@ def _containments(pair: Pair, doc_id: str) -> tuple[float, float]:
 def pair_index(pairs: Sequence[Pair]) -> dict[frozenset[str], Pair]:
     """Pairs looked up by their two ids, in either order."""
     return {frozenset((pair.a, pair.b)): pair for pair in pairs}
-
-
-def dates_of(docs: Sequence[Document], date_fields: Sequence[str]) -> list[datetime | None]:
-    """Each document's capture date (metadata, else dateline), for choosing representatives."""
-    return [(found[0] if (found := capture_date(doc, date_fields)) else None) for doc in docs]
