@@ -145,28 +145,30 @@ def anchor_pairs(
     empty = np.empty(0, dtype=np.int64)
     if n_docs < 2 or anchors.shape[0] == 0:
         return AnchorJoin(empty, empty, max_df, 0)
-    # first pass: the rows each document frequency would cost
+    # One pass prices every document frequency and, as long as the rows at max_df stay
+    # within the budget (the usual case), enumerates them too. Only a corpus that would
+    # exceed the budget is sorted a second time, at the lowered ceiling.
     cost = np.zeros(max_df + 1, dtype=np.int64)
+    found: list[tuple[I64, I64, I64]] = []
     for mask in _slices(anchors):
-        _, _, _, _, counts, df = _sorted_slice(anchors, owners, positions, mask)
+        sorted_slice = _sorted_slice(anchors, owners, positions, mask)
+        counts, df = sorted_slice[4], sorted_slice[5]
         usable = (df >= 2) & (df <= max_df)
         np.add.at(cost, df[usable], counts[usable] * (counts[usable] - 1) // 2)
+        if cost.sum() <= budget:
+            found.append(_shared_anchors(*sorted_slice, n_docs, max_df))
+        else:
+            found.clear()  # over budget: freed now, enumerated again below
     within = np.flatnonzero(np.cumsum(cost) <= budget)
     ceiling = int(within[-1]) if within.shape[0] else 1
-    codes: list[I64] = []
-    diagonals: list[I64] = []
-    lefts: list[I64] = []
-    for mask in _slices(anchors):
-        code, diagonal, position_left = _shared_anchors(
-            *_sorted_slice(anchors, owners, positions, mask), n_docs, ceiling
-        )
-        codes.append(code)
-        diagonals.append(diagonal)
-        lefts.append(position_left)
-    rows = sum(code.shape[0] for code in codes)
-    left, right = _spanning_pairs(
-        np.concatenate(codes), np.concatenate(diagonals), np.concatenate(lefts), n_docs, min_span
-    )
+    if ceiling < max_df:
+        found = [
+            _shared_anchors(*_sorted_slice(anchors, owners, positions, mask), n_docs, ceiling)
+            for mask in _slices(anchors)
+        ]
+    codes, diagonals, lefts = (np.concatenate(column) for column in zip(*found, strict=True))
+    rows = int(codes.shape[0])
+    left, right = _spanning_pairs(codes, diagonals, lefts, n_docs, min_span)
     return AnchorJoin(left, right, ceiling, rows)
 
 

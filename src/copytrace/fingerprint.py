@@ -489,9 +489,9 @@ def fingerprint_batch_with_shingles(
 
 def fingerprint_text(text: str, config: Config, permutations: Permutations) -> Fingerprint:
     """Fingerprint one text with the settings of ``config``."""
-    batch = fingerprint_batch([text], config, permutations)
+    batch, ordered, _ = fingerprint_batch_with_shingles([text], config, permutations)
     return Fingerprint(
-        shingles=shingle_set(text, config.ngram_size),
+        shingles=np.unique(ordered),
         signature=batch.signatures[0],
         digest=int(batch.digests[0]),
         n_words=int(batch.n_words[0]),
