@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from copytrace.provenance import (
+    alternation,
     dropped_credits,
     find_credits,
     find_dateline,
@@ -117,3 +120,18 @@ def test_dropped_credits() -> None:
     b = find_credits("Talks stalled, according to Reuters. (AP)")
     assert dropped_credits(a, b) == ["Associated Press", "Bloomberg"]
     assert dropped_credits(a, a) == []
+
+
+def test_alternation_matches_exactly_the_words_longest_first() -> None:
+    words = ["AP", "AFP", "Associated Press", "The Associated Press", "Bloomberg", "Bloomberg News"]
+    pattern = re.compile(f"(?:{alternation(words)})")
+    for word in words:
+        assert pattern.fullmatch(word)
+    assert pattern.match("Bloomberg News said").group() == "Bloomberg News"
+    assert pattern.match("Associated Pres") is None
+    assert pattern.fullmatch("A") is None
+    assert [m.group() for m in pattern.finditer("AFP, AP and The Associated Press")] == [
+        "AFP",
+        "AP",
+        "The Associated Press",
+    ]
