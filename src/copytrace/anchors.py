@@ -116,7 +116,12 @@ def _sorted_slice(
     and each run's document frequency."""
     if mask is not None:
         anchors, owners, positions = anchors[mask], owners[mask], positions[mask]
-    order = np.lexsort((positions, owners, anchors))
+    if owners.shape[0] < 2 or bool(np.all(owners[1:] >= owners[:-1])):
+        # anchors come in document order, and in text order inside a document (as
+        # winnow_batch gives them): one stable sort by anchor keeps that order within it
+        order = np.argsort(anchors, kind="stable")
+    else:
+        order = np.lexsort((positions, owners, anchors))
     anchors, owners, positions = anchors[order], owners[order], positions[order]
     _, _, starts, counts = sorted_runs(anchors, np.arange(anchors.shape[0], dtype=np.int64))
     first_of_doc = np.ones(owners.shape[0], dtype=np.bool_)
@@ -202,23 +207,32 @@ def _shared_anchors(
 def _spanning_pairs(
     code: I64, diagonal: I64, position_left: I64, n: int, min_span: int
 ) -> tuple[I64, I64]:
-    """The pairs with shared anchors on one diagonal bucket spanning ``min_span``."""
-    found: list[I64] = []
-    for shift in (0, DIAGONAL_BUCKET // 2):
-        if code.shape[0] == 0:
-            break
-        bucket = (diagonal + shift) // DIAGONAL_BUCKET
-        order = np.lexsort((position_left, bucket, code))
-        c, b, p = code[order], bucket[order], position_left[order]
-        boundary = np.ones(c.shape[0], dtype=np.bool_)
-        boundary[1:] = (c[1:] != c[:-1]) | (b[1:] != b[:-1])
-        group_starts = np.flatnonzero(boundary)
-        group_ends = np.concatenate((group_starts[1:], [c.shape[0]])) - 1
-        span = p[group_ends] - p[group_starts]  # sorted by position inside a group
-        found.append(np.unique(c[group_starts[span >= min_span]]))
-    if not found:
+    """The pairs with shared anchors on one diagonal bucket spanning ``min_span``.
+
+    One sort by (pair, diagonal) serves both bucket offsets: a bucket is a contiguous range
+    of diagonals, so each (pair, bucket) group is a contiguous range of the sorted rows, and
+    its span is the largest minus the smallest left position in it.
+    """
+    if code.shape[0] == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
+    low = int(diagonal.min())
+    width = int(diagonal.max()) - low + 1
+    if int(code.max()) < np.iinfo(np.int64).max // width:
+        order = np.argsort(code * width + (diagonal - low))
+    else:  # too many documents to pack both into one key
+        order = np.lexsort((diagonal, code))
+    c, d, p = code[order], diagonal[order], position_left[order]
+    new_pair = np.ones(c.shape[0], dtype=np.bool_)
+    new_pair[1:] = c[1:] != c[:-1]
+    found: list[I64] = []
+    for shift in (0, DIAGONAL_BUCKET // 2):
+        bucket = (d + shift) // DIAGONAL_BUCKET
+        boundary = new_pair.copy()
+        boundary[1:] |= bucket[1:] != bucket[:-1]
+        starts = np.flatnonzero(boundary)
+        span = np.maximum.reduceat(p, starts) - np.minimum.reduceat(p, starts)
+        found.append(c[starts[span >= min_span]])
     encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n
 
