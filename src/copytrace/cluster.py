@@ -98,16 +98,20 @@ def cluster(
     position = {doc_id: index for index, doc_id in enumerate(ids)}
     edges = ((position[pair.a], position[pair.b]) for pair in pairs)
     groups = components(len(docs), edges)
-    in_clusters = {index for members in groups for index in members}
+    # only clustered documents are read back, each once
+    clustered = {index: docs[index] for members in groups for index in members}
     dates: list[tuple[datetime, str] | None] = [None] * len(ids)
-    for index in in_clusters:  # only clustered documents are read back
-        dates[index] = capture_date(docs[index], date_fields)
+    for index, doc in clustered.items():
+        dates[index] = capture_date(doc, date_fields)
     by_ids = pair_index(pairs)
     out = []
     for number, members in enumerate(groups):
         chosen, reason = choose_representative(members, policy, lengths, dates)
         captures, order_known = order_captures(
-            [docs[index] for index in members], by_ids, date_fields
+            [clustered[index] for index in members],
+            by_ids,
+            date_fields,
+            [dates[index] for index in members],
         )
         out.append(
             Cluster(

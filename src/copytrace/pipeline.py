@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import json
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -323,7 +322,13 @@ def scan(
     ``deduplicated.jsonl`` (or ``.parquet``), ``summary.json`` and with ``report`` an HTML
     ``report.html`` there (see :mod:`copytrace.report`).
     """
-    from copytrace.report import MAX_REPORT_PAIRS, atomic_text, check_dedup_format, write_scan
+    from copytrace.report import (
+        MAX_REPORT_PAIRS,
+        atomic_binary,
+        check_dedup_format,
+        json_line,
+        write_scan,
+    )
 
     config = config or Config()
     check_dedup_format(dedup_format)
@@ -363,7 +368,7 @@ def scan(
     streamed = out is not None and config.align
     with contextlib.ExitStack() as stack:
         handle = (
-            stack.enter_context(atomic_text(Path(out) / "alignments.jsonl"))
+            stack.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
             if streamed and out is not None
             else None
         )
@@ -372,7 +377,7 @@ def scan(
             if handle is None or len(explanations) < MAX_REPORT_PAIRS:
                 explanations.append(explanation)
             if handle is not None:
-                handle.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
+                handle.write(json_line(explanation.to_dict()))
     seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)

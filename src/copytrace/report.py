@@ -29,6 +29,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import orjson
+
 from copytrace.errors import ConfigError
 from copytrace.model import Comparison, Document
 
@@ -71,13 +73,39 @@ def atomic_text(target: Path) -> Iterator[IO[str]]:
         yield handle
 
 
-def write_jsonl(target: Path, rows: Iterable[dict[str, Any]]) -> int:
+@contextlib.contextmanager
+def atomic_binary(target: Path) -> Iterator[IO[bytes]]:
+    """A binary file that appears at ``target`` only once fully written."""
+    with atomic_path(target) as temp, temp.open("wb") as handle:
+        yield handle
+
+
+#: what orjson does differently from ``json.dumps(default=str)`` is turned off: dates and
+#: dataclasses go through ``default`` as there, keys that are not strings become strings
+_ORJSON_OPTIONS = (
+    orjson.OPT_APPEND_NEWLINE
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def json_line(row: Any) -> bytes:
+    """``row`` as one line of JSON (UTF-8, newline-terminated); values JSON has no type for
+    are written as their ``str``."""
+    try:
+        return orjson.dumps(row, default=str, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        # integers beyond 64 bits, which orjson refuses and the json module writes
+        return (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+def write_jsonl(target: Path, rows: Iterable[Any]) -> int:
     """Write ``rows`` as JSON Lines atomically; returns the number of rows."""
     count = 0
-    with atomic_text(target) as handle:
+    with atomic_binary(target) as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, default=str))
-            handle.write("\n")
+            handle.write(json_line(row))
             count += 1
     return count
 

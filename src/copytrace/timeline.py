@@ -45,12 +45,14 @@ def order_captures(
     members: Sequence[Document],
     pairs: Mapping[frozenset[str], Pair],
     date_fields: Sequence[str],
+    dates: Sequence[tuple[datetime, str] | None] | None = None,
 ) -> tuple[tuple[Capture, ...], bool]:
-    """The captures of one cluster in order, and whether the whole order is known."""
+    """The captures of one cluster in order, and whether the whole order is known.
+    ``dates[i]``, when given, is ``capture_date(members[i], date_fields)``, already found."""
     dated: list[tuple[datetime, int, Document, str]] = []
     undated: list[Document] = []
     for position, doc in enumerate(members):
-        found = capture_date(doc, date_fields)
+        found = capture_date(doc, date_fields) if dates is None else dates[position]
         if found is None:
             undated.append(doc)
         else:
