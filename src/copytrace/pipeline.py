@@ -26,13 +26,13 @@ from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
 from copytrace.fingerprint import (
+    BATCH_BYTES,
     U64,
     FingerprintBatch,
     Permutations,
     fingerprint_batch_with_shingles,
     fingerprint_text,
     ordered_shingles,
-    text_batches,
 )
 from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
@@ -123,15 +123,14 @@ class ScanResult:
         return (doc for doc in self.documents if doc.id not in dropped)
 
 
-def collect_documents(
+def unique_documents(
     inputs: Iterable[str | Path] | Iterable[Document],
     config: Config,
     skips: SkipLog,
     fmt: str = "auto",
-    progress: ProgressCallback | None = None,
-) -> DocumentSpill:
-    """Read ``inputs`` (paths or Documents), dropping repeated ids as counted skips; the texts
-    go to a :class:`~copytrace.spill.DocumentSpill`, not into memory."""
+) -> Iterator[Document]:
+    """The documents of ``inputs`` (paths or Documents) as they are read, a repeated id
+    dropped as a counted skip."""
     items = list(inputs) if not isinstance(inputs, str | Path) else [inputs]
     docs_given = [item for item in items if isinstance(item, Document)]
     paths = [item for item in items if not isinstance(item, Document)]
@@ -139,7 +138,6 @@ def collect_documents(
     if paths:
         stream = _chain(docs_given, read_documents(paths, config, skips, fmt))
     seen: set[str] = set()
-    out = DocumentSpill()
     for doc in stream:
         if doc.id in seen:
             skips.skip(
@@ -150,10 +148,7 @@ def collect_documents(
             )
             continue
         seen.add(doc.id)
-        out.append(doc)
-        if progress is not None and len(out) % _PROGRESS_EVERY == 0:
-            progress("read", len(out), None)
-    return out
+        yield doc
 
 
 def _chain(first: Iterable[Document], second: Iterable[Document]) -> Iterator[Document]:
@@ -173,55 +168,76 @@ def _fingerprint_task(task: tuple[list[str], Config]) -> tuple[FingerprintBatch,
     return fingerprint_batch_with_shingles(texts, config, permutations)
 
 
-def _batches(docs: DocumentSpill) -> Iterator[list[str]]:
-    """Texts in batches of about BATCH_BYTES characters (a larger text goes alone)."""
-    for start, end in text_batches(docs.text_sizes()):
-        yield [docs.text(index) for index in range(start, end)]
+def _spilled_batches(
+    stream: Iterable[Document], docs: DocumentSpill, progress: ProgressCallback | None
+) -> Iterator[list[str]]:
+    """The texts of ``stream`` in batches of about BATCH_BYTES characters (a larger text goes
+    alone), each document appended to ``docs`` as it is read."""
+    batch: list[str] = []
+    size = 0
+    for doc in stream:
+        docs.append(doc)
+        if batch and size + len(doc.text) > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(doc.text)
+        size += len(doc.text)
+        if progress is not None and len(docs) % _PROGRESS_EVERY == 0:
+            progress("read", len(docs), None)
+    if batch:
+        yield batch
 
 
-def worker_count(config: Config, documents: int) -> int:
-    """Processes to fingerprint with: one for small jobs (a pool costs more than it saves)."""
-    wanted = config.workers or os.cpu_count() or 1
-    return 1 if documents < PARALLEL_FROM_DOCUMENTS else max(1, wanted)
+def _fingerprinted(
+    batches: Iterable[list[str]], config: Config
+) -> Iterator[tuple[FingerprintBatch, U64, I64]]:
+    """The fingerprints of each batch, in order. The first PARALLEL_FROM_DOCUMENTS documents
+    are done here; a corpus larger than that goes on in ``config.workers`` processes (a pool
+    costs more than it saves on small jobs), which fingerprint while this one reads on."""
+    workers = config.workers or os.cpu_count() or 1
+    remaining = iter(batches)
+    done = 0
+    for texts in remaining:
+        yield _fingerprint_task((texts, config))
+        done += len(texts)
+        if workers > 1 and done >= PARALLEL_FROM_DOCUMENTS:
+            break
+    else:
+        return
+    with _process_pool(workers) as pool:
+        tasks = ((texts, config) for texts in remaining)
+        yield from bounded_imap(pool, _fingerprint_task, tasks, 2 * workers)
 
 
 def fingerprint_documents(
-    docs: DocumentSpill,
+    stream: Iterable[Document],
     config: Config,
     skips: SkipLog,
     spill: ShingleSpill,
     progress: ProgressCallback | None = None,
 ) -> tuple[DocumentSpill, FingerprintBatch]:
-    """Fingerprints of ``docs``, in batches, in ``config.workers`` processes, with each kept
-    document's ordered shingles appended to ``spill`` (same numbering as the result). A
-    document with no words is skipped as ``empty``. The result does not depend on the number
-    of processes: a document's fingerprint does not depend on the batch it is in."""
-    tasks = ((texts, config) for texts in _batches(docs))
-    workers = worker_count(config, len(docs))
+    """Read ``stream`` into a :class:`~copytrace.spill.DocumentSpill` and fingerprint it as it
+    comes, in batches, with each kept document's ordered shingles appended to ``spill`` (same
+    numbering as the result). A document with no words is skipped as ``empty``. The result
+    does not depend on the number of processes: a document's fingerprint does not depend on
+    the batch it is in."""
+    docs = DocumentSpill()
     batches: list[FingerprintBatch] = []
     kept: list[I64] = []
     done = 0
-    with contextlib.ExitStack() as stack:
-        if workers > 1:
-            pool = stack.enter_context(_process_pool(workers))
-            results: Iterable[tuple[FingerprintBatch, U64, I64]] = bounded_imap(
-                pool, _fingerprint_task, tasks, 2 * workers
-            )
-        else:
-            results = map(_fingerprint_task, tasks)
-        for batch, shingles, cuts in results:
-            has_words = batch.n_words > 0
-            rows = np.flatnonzero(has_words)
-            for index in np.flatnonzero(~has_words).tolist():
-                doc_id, meta = docs.ids[done + index], docs.metas[done + index]
-                skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
-            # a text without words has no shingles: dropping its cut keeps the others right
-            spill.append(shingles, np.concatenate(([0], cuts[1:][has_words])))
-            kept.append(rows + done)
-            batches.append(batch if has_words.all() else batch.select(rows))
-            done += len(batch)
-            if progress is not None:
-                progress("fingerprint", done, len(docs))
+    for batch, shingles, cuts in _fingerprinted(_spilled_batches(stream, docs, progress), config):
+        has_words = batch.n_words > 0
+        rows = np.flatnonzero(has_words)
+        for index in np.flatnonzero(~has_words).tolist():
+            doc_id, meta = docs.ids[done + index], docs.metas[done + index]
+            skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
+        # a text without words has no shingles: dropping its cut keeps the others right
+        spill.append(shingles, np.concatenate(([0], cuts[1:][has_words])))
+        kept.append(rows + done)
+        batches.append(batch if has_words.all() else batch.select(rows))
+        done += len(batch)
+        if progress is not None:
+            progress("fingerprint", done, None)
     prints = FingerprintBatch.concatenate(batches, config.num_perm)
     if len(prints) == len(docs):
         return docs, prints
@@ -338,14 +354,12 @@ def scan(
     clock = time.perf_counter()
 
     items: Iterable[Any] = [inputs] if isinstance(inputs, str | Path) else inputs
-    docs = collect_documents(items, config, skips, fmt, progress)
-    seconds["read"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
     spill = ShingleSpill()
     try:
-        docs, prints = fingerprint_documents(docs, config, skips, spill, progress)
-        seconds["fingerprint"] = time.perf_counter() - clock
+        stream = unique_documents(items, config, skips, fmt)
+        docs, prints = fingerprint_documents(stream, config, skips, spill, progress)
+        # reading and fingerprinting overlap: one stage
+        seconds["read_fingerprint"] = time.perf_counter() - clock
         pairs, candidates, bands, rows = _find_pairs(
             prints, docs, spill, config, seconds, notes, progress
         )
