@@ -9,15 +9,17 @@ whose exact Jaccard is at or above the threshold, or that share a passage of at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
+import numba
 import numpy as np
 
-from copytrace.anchors import shared_runs
 from copytrace.candidates import I64
 from copytrace.config import Config
 from copytrace.fingerprint import U64, FingerprintBatch
 from copytrace.model import Pair, Verdict
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Similarity(NamedTuple):
@@ -42,28 +44,94 @@ def similarity(a: U64, b: U64) -> Similarity:
     return Similarity(shared / union, shared / a.shape[0], shared / b.shape[0], shared)
 
 
-def verdict_for(
-    digest_a: int, digest_b: int, words_a: int, words_b: int, jaccard: float, threshold: float
-) -> Verdict | None:
-    """``duplicate`` if identical after folding, ``near_duplicate`` at or above the threshold."""
-    if digest_a == digest_b and words_a == words_b:
-        return "duplicate"
-    if jaccard >= threshold:
-        return "near_duplicate"
-    return None
-
-
 def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
     """Words in the longest passage of A whose shingles are also in B (small edits merged).
 
     ``a`` and ``b`` are ordered shingle hashes (:func:`copytrace.fingerprint.ordered_shingles`).
     """
-    runs = shared_runs(a, b, ngram_size, max_gap_words=ngram_size)
-    return max((end - start for start, end in runs), default=0)
+    return int(_longest_run(a, np.unique(b), ngram_size, ngram_size))
 
 
-#: candidate pairs verified per chunk (their documents' shingle sets are built together)
-CHUNK_PAIRS = 20_000
+#: candidate pairs verified per chunk (their documents' shingles are read together)
+CHUNK_PAIRS = 50_000
+
+
+def _compiled(function: F) -> F:
+    return cast(F, numba.njit(cache=True, nogil=True)(function))
+
+
+@_compiled
+def _sets_of(ordered: U64, cuts: I64) -> tuple[U64, I64]:
+    """The sorted unique shingles of each document: document i's ordered shingles are
+    ``ordered[cuts[i]:cuts[i + 1]]``, its set is ``sets[set_cuts[i]:set_cuts[i + 1]]``."""
+    n = cuts.shape[0] - 1
+    sets = np.empty(ordered.shape[0], dtype=np.uint64)
+    set_cuts = np.zeros(n + 1, dtype=np.int64)
+    written = 0
+    for i in range(n):
+        values = np.sort(ordered[cuts[i] : cuts[i + 1]])
+        for j in range(values.shape[0]):
+            if j == 0 or values[j] != values[j - 1]:
+                sets[written] = values[j]
+                written += 1
+        set_cuts[i + 1] = written
+    return sets[:written], set_cuts
+
+
+@_compiled
+def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> int:
+    """:func:`longest_shared_passage` of A's ordered shingles and B's shingle set."""
+    best = 0
+    run_start = -1  # the merged run being grown: shingle positions [run_start, run_end)
+    run_end = -1
+    for i in range(ordered_a.shape[0]):
+        found = np.searchsorted(set_b, ordered_a[i])
+        if found < set_b.shape[0] and set_b[found] == ordered_a[i]:
+            if run_start < 0 or i - run_end > max_gap:
+                run_start = i
+            run_end = i + 1
+            best = max(best, run_end - run_start)
+    return best + ngram_size - 1 if best else 0
+
+
+@_compiled
+def _measure_pairs(
+    sets: U64,
+    set_cuts: I64,
+    ordered: U64,
+    cuts: I64,
+    lefts: I64,
+    rights: I64,
+    passage_from: int,
+    ngram_size: int,
+) -> tuple[I64, I64]:
+    """(shared shingles, longest shared passage in words) of each pair of local documents;
+    the passage is measured only for pairs sharing at least ``passage_from`` shingles."""
+    shared = np.zeros(lefts.shape[0], dtype=np.int64)
+    passage = np.zeros(lefts.shape[0], dtype=np.int64)
+    for p in range(lefts.shape[0]):
+        a, b = lefts[p], rights[p]
+        i, i_end = set_cuts[a], set_cuts[a + 1]
+        j, j_end = set_cuts[b], set_cuts[b + 1]
+        count = 0
+        while i < i_end and j < j_end:
+            if sets[i] < sets[j]:
+                i += 1
+            elif sets[i] > sets[j]:
+                j += 1
+            else:
+                count += 1
+                i += 1
+                j += 1
+        shared[p] = count
+        if count >= passage_from:
+            passage[p] = _longest_run(
+                ordered[cuts[a] : cuts[a + 1]],
+                sets[set_cuts[b] : set_cuts[b + 1]],
+                ngram_size,
+                ngram_size,
+            )
+    return shared, passage
 
 
 def verify(
@@ -78,41 +146,50 @@ def verify(
 
     ``ordered_of(i)`` gives document i's ordered shingle hashes (from a
     :class:`~copytrace.spill.ShingleSpill`, or :func:`~copytrace.fingerprint.ordered_shingles`
-    of its text); sets are built a chunk of pairs at a time, for the documents in them. A pair
-    at or above the threshold is a ``duplicate`` or ``near_duplicate``. Below it, when
-    ``config.partial`` is on, a pair sharing a passage of at least
-    ``config.min_passage_words`` words is ``partial``.
+    of its text); they are read a chunk of pairs at a time, for the documents in them, and
+    measured in compiled loops. A pair at or above the threshold is a ``duplicate`` or
+    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
+    at least ``config.min_passage_words`` words is ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
     # a passage of n words has n - k + 1 shingles: with fewer shared, no passage
-    needed_for_passage = config.min_passage_words - k + 1
+    passage_from = config.min_passage_words - k + 1 if config.partial else np.iinfo(np.int64).max
     for first in range(0, lefts.shape[0], CHUNK_PAIRS):
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
-        needed = np.unique(np.concatenate((chunk_lefts, chunk_rights))).tolist()
-        ordered = {index: ordered_of(index) for index in needed}
-        sets = {index: np.unique(shingles) for index, shingles in ordered.items()}
-        for left, right in zip(chunk_lefts.tolist(), chunk_rights.tolist(), strict=True):
-            sim = similarity(sets[left], sets[right])
-            verdict = verdict_for(
-                int(digests[left]),
-                int(digests[right]),
-                int(n_words[left]),
-                int(n_words[right]),
-                sim.jaccard,
-                config.threshold,
+        needed = np.unique(np.concatenate((chunk_lefts, chunk_rights)))
+        parts = [ordered_of(index) for index in needed.tolist()]
+        cuts = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([part.shape[0] for part in parts], out=cuts[1:])
+        ordered = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        sets, set_cuts = _sets_of(ordered, cuts)
+        local_lefts = np.searchsorted(needed, chunk_lefts)
+        local_rights = np.searchsorted(needed, chunk_rights)
+        shared, passage = _measure_pairs(
+            sets, set_cuts, ordered, cuts, local_lefts, local_rights, passage_from, k
+        )
+        size_a = np.diff(set_cuts)[local_lefts]
+        size_b = np.diff(set_cuts)[local_rights]
+        union = size_a + size_b - shared
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jaccard = np.where(union > 0, shared / union, 0.0)
+            containment_a = np.where(size_a > 0, shared / size_a, 0.0)
+            containment_b = np.where(size_b > 0, shared / size_b, 0.0)
+        duplicate = (digests[chunk_lefts] == digests[chunk_rights]) & (
+            n_words[chunk_lefts] == n_words[chunk_rights]
+        )
+        near = jaccard >= config.threshold
+        partial = passage >= config.min_passage_words
+        for p in np.flatnonzero(duplicate | near | partial).tolist():
+            verdict: Verdict = (
+                "duplicate" if duplicate[p] else "near_duplicate" if near[p] else "partial"
             )
-            if verdict is None and config.partial and sim.shared >= needed_for_passage:
-                passage = longest_shared_passage(ordered[left], ordered[right], k)
-                if passage >= config.min_passage_words:
-                    verdict = "partial"
-            if verdict is not None:
-                yield Pair(
-                    ids[left],
-                    ids[right],
-                    sim.jaccard,
-                    sim.containment_a,
-                    sim.containment_b,
-                    verdict,
-                )
+            yield Pair(
+                ids[int(chunk_lefts[p])],
+                ids[int(chunk_rights[p])],
+                float(jaccard[p]),
+                float(containment_a[p]),
+                float(containment_b[p]),
+                verdict,
+            )
