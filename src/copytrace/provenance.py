@@ -164,6 +164,10 @@ def _clock(match: re.Match[str]) -> tuple[int, int]:
     return hour, minute
 
 
+#: characters past a long line's indentation that can hold a dateline's date and its time
+_DATELINE_PREFIX = 120
+
+
 def find_dateline(text: str, *, max_lines: int = 6) -> DatelineFound | None:
     """The date ``text`` is dated with, or ``None``.
 
@@ -182,7 +186,13 @@ def find_dateline(text: str, *, max_lines: int = 6) -> DatelineFound | None:
             break
         short = len(line.group().split()) <= 20
         lead = len(line.group()) - len(line.group().lstrip())
-        for found in find_dates(line.group()):
+        searched = line.group()
+        if not short:
+            # only a date starting in the first 40 characters counts: search a prefix that
+            # holds any date starting there, cut at a space so that no date is cut short
+            cut = searched.find(" ", lead + _DATELINE_PREFIX)
+            searched = searched if cut < 0 else searched[:cut]
+        for found in find_dates(searched):
             if short or found.start - lead <= 40:
                 return DateFound(
                     found.start + line.start(),
