@@ -37,6 +37,7 @@ from copytrace.fingerprint import (
 from copytrace.ingest import read_document_file, read_documents
 from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
 from copytrace.provenance import Credit, find_credits
+from copytrace.report import json_line
 from copytrace.skips import SkipLog
 from copytrace.spill import DocumentSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
@@ -338,13 +339,7 @@ def scan(
     ``deduplicated.jsonl`` (or ``.parquet``), ``summary.json`` and with ``report`` an HTML
     ``report.html`` there (see :mod:`copytrace.report`).
     """
-    from copytrace.report import (
-        MAX_REPORT_PAIRS,
-        atomic_binary,
-        check_dedup_format,
-        json_line,
-        write_scan,
-    )
+    from copytrace.report import MAX_REPORT_PAIRS, atomic_binary, check_dedup_format, write_scan
 
     config = config or Config()
     check_dedup_format(dedup_format)
@@ -386,12 +381,24 @@ def scan(
             if streamed and out is not None
             else None
         )
-        for explanation in explain_pairs(pairs, docs, config, progress) if config.align else ():
-            summaries.append(ExplanationSummary.of(explanation))
-            if handle is None or len(explanations) < MAX_REPORT_PAIRS:
-                explanations.append(explanation)
+        explained = (
+            explain_pairs(
+                pairs,
+                docs,
+                config,
+                progress,
+                keep=MAX_REPORT_PAIRS if streamed else None,
+                lines=streamed,
+            )
+            if config.align
+            else ()
+        )
+        for done in explained:
+            summaries.append(done.summary)
+            if done.explanation is not None:
+                explanations.append(done.explanation)
             if handle is not None:
-                handle.write(json_line(explanation.to_dict()))
+                handle.write(done.line)
     seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)
@@ -425,14 +432,43 @@ EXPLAIN_CHUNK = 256
 PARALLEL_FROM_PAIRS = 2_000
 
 
-def _explain_task(task: tuple[list[tuple[str, str]], dict[str, Document]]) -> list[Explanation]:
-    pair_ids, by_id = task
+@dataclass(frozen=True, slots=True)
+class ExplainedPair:
+    """A pair's explanation as the process that explained it sends it back: its summary, its
+    line of ``alignments.jsonl`` (empty when not asked for), and the explanation itself where
+    it is to be kept in memory (else ``None``)."""
+
+    summary: ExplanationSummary
+    line: bytes
+    explanation: Explanation | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ExplainTask:
+    pairs: list[tuple[str, str]]
+    documents: dict[str, Document]
+    keep: int  # the first this many pairs of the task keep their explanation
+    lines: bool
+
+
+def _explain_task(task: _ExplainTask) -> list[ExplainedPair]:
+    by_id = task.documents
 
     @functools.cache
     def credits(doc_id: str) -> tuple[Credit, ...]:
         return tuple(find_credits(by_id[doc_id].text))
 
-    return [explain(by_id[a], by_id[b], lambda doc: credits(doc.id)) for a, b in pair_ids]
+    out = []
+    for number, (a, b) in enumerate(task.pairs):
+        explanation = explain(by_id[a], by_id[b], lambda doc: credits(doc.id))
+        out.append(
+            ExplainedPair(
+                ExplanationSummary.of(explanation),
+                json_line(explanation.to_dict()) if task.lines else b"",
+                explanation if number < task.keep else None,
+            )
+        )
+    return out
 
 
 def explain_pairs(
@@ -440,15 +476,24 @@ def explain_pairs(
     docs: DocumentSpill,
     config: Config,
     progress: ProgressCallback | None = None,
-) -> Iterator[Explanation]:
-    """The explanation of every pair, in order, in ``config.workers`` processes (credits are
-    found once per document and chunk), as they come."""
+    *,
+    keep: int | None = None,
+    lines: bool = False,
+) -> Iterator[ExplainedPair]:
+    """Every pair explained, in order, in ``config.workers`` processes (credits are found once
+    per document and chunk), as they come. The first ``keep`` pairs (all when ``None``) carry
+    their :class:`~copytrace.explain.Explanation`; with ``lines``, each carries its line of
+    ``alignments.jsonl``, made where it was explained, so that a corpus's explanations need
+    not travel between processes as objects."""
 
-    def tasks() -> Iterator[tuple[list[tuple[str, str]], dict[str, Document]]]:
+    def tasks() -> Iterator[_ExplainTask]:
         for first in range(0, len(pairs), EXPLAIN_CHUNK):
             chunk = [(pair.a, pair.b) for pair in pairs[first : first + EXPLAIN_CHUNK]]
             needed = {doc_id for ids in chunk for doc_id in ids}
-            yield chunk, {doc_id: docs[docs.index_of(doc_id)] for doc_id in needed}
+            kept = len(chunk) if keep is None else max(0, keep - first)
+            yield _ExplainTask(
+                chunk, {doc_id: docs[docs.index_of(doc_id)] for doc_id in needed}, kept, lines
+            )
 
     wanted = config.workers or os.cpu_count() or 1
     workers = wanted if len(pairs) >= PARALLEL_FROM_PAIRS else 1
@@ -456,7 +501,7 @@ def explain_pairs(
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(_process_pool(workers))
-            results: Iterable[list[Explanation]] = bounded_imap(
+            results: Iterable[list[ExplainedPair]] = bounded_imap(
                 pool, _explain_task, tasks(), 2 * workers
             )
         else:
