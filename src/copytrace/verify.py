@@ -53,7 +53,7 @@ def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
 
 
 #: candidate pairs verified per chunk (their documents' shingles are read together)
-CHUNK_PAIRS = 50_000
+CHUNK_PAIRS = 20_000
 
 
 def _compiled(function: F) -> F:
