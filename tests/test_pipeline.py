@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import copytrace
-from copytrace import Config, Document, compare, compare_files, scan
+from copytrace import Config, Document, compare, compare_files, pipeline, scan
 from copytrace.fingerprint import shingle_set
 from copytrace.normalize import words
 from copytrace.verify import similarity
@@ -210,6 +210,26 @@ def test_scan_is_deterministic(planted: list[Document]) -> None:
     assert first.pairs == second.pairs
     assert first.clusters == second.clusters
     assert [p.to_dict() for p in first.pairs] == [p.to_dict() for p in second.pairs]
+
+
+def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # real news (BBC, with its identical and near-identical articles) in many small batches,
+    # most of them fingerprinted and all pairs explained by a pool of two processes
+    docs = data_dir / "bbc" / "docs.jsonl"
+    if not docs.is_file():
+        pytest.skip(f"{docs} not found")
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 50_000)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_DOCUMENTS", 200)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_PAIRS", 10)
+    monkeypatch.setattr(pipeline, "EXPLAIN_CHUNK", 16)
+    one = scan(docs, Config(workers=1))
+    two = scan(docs, Config(workers=2))
+    assert one.stats.documents == two.stats.documents == 2225
+    assert len(one.pairs) > 200
+    assert one.pairs == two.pairs
+    assert one.clusters == two.clusters
+    assert [e.to_dict() for e in one.explanations] == [e.to_dict() for e in two.explanations]
+    assert one.summaries == two.summaries
 
 
 def test_scan_files_and_documents_agree(planted: list[Document], tmp_path: Path) -> None:

@@ -27,7 +27,6 @@ from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
 from copytrace.fingerprint import (
     BATCH_BYTES,
-    U64,
     FingerprintBatch,
     Permutations,
     fingerprint_batch_with_shingles,
@@ -39,7 +38,7 @@ from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pa
 from copytrace.provenance import Credit, find_credits
 from copytrace.report import json_line
 from copytrace.skips import SkipLog
-from copytrace.spill import DocumentSpill, ShingleSpill
+from copytrace.spill import DocumentSpill, ShingleSpill, read_texts, write_shingles
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 Task = TypeVar("Task")
@@ -163,51 +162,68 @@ def permutations_for(num_perm: int, seed: int) -> Permutations:
     return Permutations.from_seed(num_perm, seed)
 
 
-def _fingerprint_task(task: tuple[list[str], Config]) -> tuple[FingerprintBatch, U64, I64]:
-    texts, config = task
-    permutations = permutations_for(config.num_perm, config.seed)
-    return fingerprint_batch_with_shingles(texts, config, permutations)
+@dataclass(frozen=True, slots=True)
+class _FingerprintTask:
+    """A batch of texts to fingerprint: where they lie in a document spill's file, and the
+    folder of the shingle spill their shingles go to."""
+
+    texts: Path
+    offset: int
+    sizes: list[int]
+    config: Config
+    shingles: Path
+
+
+def _fingerprint_task(task: _FingerprintTask) -> tuple[FingerprintBatch, str, int, I64]:
+    """Fingerprint a batch (texts read from disk, shingles written there): (fingerprints,
+    shingle file, first shingle's index in it, cuts)."""
+    permutations = permutations_for(task.config.num_perm, task.config.seed)
+    texts = read_texts(task.texts, task.offset, task.sizes)
+    batch, shingles, cuts = fingerprint_batch_with_shingles(texts, task.config, permutations)
+    name, first = write_shingles(task.shingles, shingles)
+    return batch, name, first, cuts
 
 
 def _spilled_batches(
-    stream: Iterable[Document], docs: DocumentSpill, progress: ProgressCallback | None
-) -> Iterator[list[str]]:
-    """The texts of ``stream`` in batches of about BATCH_BYTES characters (a larger text goes
-    alone), each document appended to ``docs`` as it is read."""
-    batch: list[str] = []
-    size = 0
+    stream: Iterable[Document],
+    docs: DocumentSpill,
+    config: Config,
+    shingles: ShingleSpill,
+    progress: ProgressCallback | None,
+) -> Iterator[_FingerprintTask]:
+    """The documents of ``stream`` in batches of about BATCH_BYTES characters (a larger text
+    goes alone), each appended to ``docs`` as it is read; a batch is given by where its
+    texts lie, so that no text travels between processes."""
+    start = size = 0
     for doc in stream:
+        if len(docs) > start and size + len(doc.text) > BATCH_BYTES:
+            yield _FingerprintTask(*docs.written(start, len(docs)), config, shingles.folder)
+            start, size = len(docs), 0
         docs.append(doc)
-        if batch and size + len(doc.text) > BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-        batch.append(doc.text)
         size += len(doc.text)
         if progress is not None and len(docs) % _PROGRESS_EVERY == 0:
             progress("read", len(docs), None)
-    if batch:
-        yield batch
+    if len(docs) > start:
+        yield _FingerprintTask(*docs.written(start, len(docs)), config, shingles.folder)
 
 
 def _fingerprinted(
-    batches: Iterable[list[str]], config: Config
-) -> Iterator[tuple[FingerprintBatch, U64, I64]]:
-    """The fingerprints of each batch, in order. The first PARALLEL_FROM_DOCUMENTS documents
-    are done here; a corpus larger than that goes on in ``config.workers`` processes (a pool
-    costs more than it saves on small jobs), which fingerprint while this one reads on."""
-    workers = config.workers or os.cpu_count() or 1
-    remaining = iter(batches)
+    tasks: Iterable[_FingerprintTask], workers: int
+) -> Iterator[tuple[FingerprintBatch, str, int, I64]]:
+    """The result of each task, in order. The first PARALLEL_FROM_DOCUMENTS documents are
+    done here; a corpus larger than that goes on in ``workers`` processes (a pool costs more
+    than it saves on small jobs), which fingerprint while this one reads on."""
+    remaining = iter(tasks)
     done = 0
-    for texts in remaining:
-        yield _fingerprint_task((texts, config))
-        done += len(texts)
+    for task in remaining:
+        yield _fingerprint_task(task)
+        done += len(task.sizes)
         if workers > 1 and done >= PARALLEL_FROM_DOCUMENTS:
             break
     else:
         return
     with _process_pool(workers) as pool:
-        tasks = ((texts, config) for texts in remaining)
-        yield from bounded_imap(pool, _fingerprint_task, tasks, 2 * workers)
+        yield from bounded_imap(pool, _fingerprint_task, remaining, 2 * workers)
 
 
 def fingerprint_documents(
@@ -218,7 +234,7 @@ def fingerprint_documents(
     progress: ProgressCallback | None = None,
 ) -> tuple[DocumentSpill, FingerprintBatch]:
     """Read ``stream`` into a :class:`~copytrace.spill.DocumentSpill` and fingerprint it as it
-    comes, in batches, with each kept document's ordered shingles appended to ``spill`` (same
+    comes, in batches, with each kept document's ordered shingles added to ``spill`` (same
     numbering as the result). A document with no words is skipped as ``empty``. The result
     does not depend on the number of processes: a document's fingerprint does not depend on
     the batch it is in."""
@@ -226,14 +242,16 @@ def fingerprint_documents(
     batches: list[FingerprintBatch] = []
     kept: list[I64] = []
     done = 0
-    for batch, shingles, cuts in _fingerprinted(_spilled_batches(stream, docs, progress), config):
+    tasks = _spilled_batches(stream, docs, config, spill, progress)
+    workers = config.workers or os.cpu_count() or 1
+    for batch, name, first, cuts in _fingerprinted(tasks, workers):
         has_words = batch.n_words > 0
         rows = np.flatnonzero(has_words)
         for index in np.flatnonzero(~has_words).tolist():
             doc_id, meta = docs.ids[done + index], docs.metas[done + index]
             skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
         # a text without words has no shingles: dropping its cut keeps the others right
-        spill.append(shingles, np.concatenate(([0], cuts[1:][has_words])))
+        spill.adopt(name, first, np.concatenate(([0], cuts[1:][has_words])))
         kept.append(rows + done)
         batches.append(batch if has_words.all() else batch.select(rows))
         done += len(batch)

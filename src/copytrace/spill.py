@@ -20,56 +20,92 @@ from types import TracebackType
 from typing import Any, BinaryIO, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from copytrace.fingerprint import I64, U64
 from copytrace.model import Document
+
+#: open shingle files by (process id, spill folder) (see :func:`write_shingles`): a forked
+#: worker inherits its parent's, and must not write through them
+_WRITERS: dict[tuple[int, Path], BinaryIO] = {}
+
+
+def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
+    """Append ``shingles`` to this process's file in a spill's ``folder``: (file name, index
+    of the first one written). Any process may call it (each writes its own file), so that
+    the workers that compute shingles store them without sending them back."""
+    key = (os.getpid(), folder)
+    handle = _WRITERS.get(key)
+    if handle is None or handle.closed:
+        handle = _WRITERS[key] = (folder / f"shingles-{os.getpid()}.u64").open("ab")
+    first = handle.tell() // 8
+    handle.write(np.ascontiguousarray(shingles, dtype=np.uint64).tobytes())
+    handle.flush()  # readable by the process that reads the spill
+    return Path(handle.name).name, first
 
 
 class ShingleSpill:
     """Ordered shingle hashes of documents 0..n-1, on disk."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="copytrace-", dir=folder))
-        self._path = self._folder / "shingles.u64"
-        self._handle = self._path.open("wb")
-        self._offsets: list[I64] = [np.zeros(1, dtype=np.int64)]
-        self._written = 0
-        self._reader: int | None = None
-        self._cuts: I64 | None = None
+        self.folder = Path(tempfile.mkdtemp(prefix="copytrace-", dir=folder))
+        self._names: dict[str, int] = {}
+        self._segments: list[tuple[int, int, I64]] = []  # (file number, first, cuts)
+        self._readers: list[int] | None = None
+        self._where: tuple[npt.NDArray[np.int32], I64, I64] | None = None
 
     def append(self, shingles: U64, cuts: I64) -> None:
         """Add documents: document i of the batch is ``shingles[cuts[i]:cuts[i + 1]]``."""
-        if self._handle.closed:
-            raise RuntimeError("cannot append to a spill that has been read")
-        self._handle.write(np.ascontiguousarray(shingles, dtype=np.uint64).tobytes())
-        self._offsets.append(cuts[1:] + self._written)
-        self._written += int(cuts[-1])
+        self.adopt(*write_shingles(self.folder, shingles), cuts)
 
-    def _ready(self) -> tuple[int, I64]:
-        if self._cuts is None:
-            self._handle.close()
-            self._cuts = np.concatenate(self._offsets)
-            self._reader = os.open(self._path, os.O_RDONLY)
-        assert self._reader is not None
-        return self._reader, self._cuts
+    def adopt(self, name: str, first: int, cuts: I64) -> None:
+        """Add documents whose shingles :func:`write_shingles` wrote (in any process) to file
+        ``name`` of this spill's folder from index ``first``: document i of them is at
+        ``first + cuts[i] : first + cuts[i + 1]``."""
+        if self._where is not None:
+            raise RuntimeError("cannot add to a spill that has been read")
+        number = self._names.setdefault(name, len(self._names))
+        self._segments.append((number, first, np.asarray(cuts, dtype=np.int64)))
+
+    def _ready(self) -> tuple[list[int], npt.NDArray[np.int32], I64, I64]:
+        if self._where is None:
+            self._close_writer()
+            segments = self._segments or [(0, 0, np.zeros(1, dtype=np.int64))]
+            # document i is at starts[i]:ends[i] (in shingles) of file files[i]
+            self._where = (
+                np.concatenate(
+                    [np.full(c.shape[0] - 1, number, dtype=np.int32) for number, _, c in segments]
+                ),
+                np.concatenate([first + c[:-1] for _, first, c in segments]),
+                np.concatenate([first + c[1:] for _, first, c in segments]),
+            )
+        if self._readers is None:
+            names = sorted(self._names, key=self._names.__getitem__)
+            self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
+        return self._readers, *self._where
 
     def ordered(self, index: int) -> U64:
         """Document ``index``'s shingle hashes in text order."""
-        reader, cuts = self._ready()
-        start, end = int(cuts[index]), int(cuts[index + 1])
+        readers, files, starts, ends = self._ready()
+        start, end = int(starts[index]), int(ends[index])
         # pread, not a memory map: pages read stay in the page cache, not in the process
-        data = os.pread(reader, (end - start) * 8, start * 8)
+        data = os.pread(readers[int(files[index])], (end - start) * 8, start * 8)
         return np.frombuffer(data, dtype=np.uint64)
 
     def __len__(self) -> int:
-        return int(self._ready()[1].shape[0] - 1)
+        return int(self._ready()[1].shape[0])
+
+    def _close_writer(self) -> None:
+        writer = _WRITERS.pop((os.getpid(), self.folder), None)
+        if writer is not None:
+            writer.close()
 
     def close(self) -> None:
-        self._handle.close()
-        if self._reader is not None:
-            os.close(self._reader)
-            self._reader = None
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._close_writer()
+        for reader in self._readers or ():
+            os.close(reader)
+        self._readers = None
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> ShingleSpill:
         return self
@@ -81,6 +117,19 @@ class ShingleSpill:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def read_texts(path: Path, offset: int, sizes: Sequence[int]) -> list[str]:
+    """Texts written one after the other from byte ``offset`` of ``path``, of ``sizes`` bytes
+    (see :meth:`DocumentSpill.written`), read with one ``pread``."""
+    with path.open("rb") as handle:
+        data = os.pread(handle.fileno(), sum(sizes), offset)
+    texts = []
+    position = 0
+    for size in sizes:
+        texts.append(data[position : position + size].decode("utf-8", "surrogatepass"))
+        position += size
+    return texts
 
 
 class DocumentSpill(Sequence[Document]):
@@ -116,6 +165,16 @@ class DocumentSpill(Sequence[Document]):
         self._starts.append(self._written)
         self.ids.append(doc.id)
         self.metas.append(doc.meta)
+
+    def written(self, start: int, end: int) -> tuple[Path, int, list[int]]:
+        """Where the texts of documents ``start`` to ``end - 1``, already appended, lie: (file,
+        byte offset, size of each), flushed so that another process can read them
+        (:func:`read_texts`) while this one appends more."""
+        if self._handle is None:
+            raise RuntimeError("written() is for a spill still being appended to")
+        self._handle.flush()
+        starts = self._starts
+        return self._path, starts[start], [starts[i + 1] - starts[i] for i in range(start, end)]
 
     def _ready(self) -> tuple[BinaryIO, I64]:
         if self._offsets is None:
