@@ -48,8 +48,9 @@ Result = TypeVar("Result")
 ProgressCallback = Callable[[str, int, int | None], None]
 
 _PROGRESS_EVERY = 500
-#: below this many documents, one process fingerprints faster than a pool
-PARALLEL_FROM_DOCUMENTS = 20_000
+#: the first this many documents are fingerprinted in the main process: a smaller job is done
+#: before a pool would have started
+PARALLEL_FROM_DOCUMENTS = 5_000
 
 
 @dataclass(frozen=True, slots=True)
