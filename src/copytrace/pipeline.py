@@ -9,11 +9,12 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import itertools
 import multiprocessing
 import multiprocessing.pool
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -315,30 +316,15 @@ def find_candidates(
     return encoded // n, encoded % n
 
 
-def _find_pairs(
-    prints: FingerprintBatch,
-    docs: DocumentSpill,
-    spill: ShingleSpill,
-    config: Config,
-    seconds: dict[str, float],
-    notes: list[str],
-    progress: ProgressCallback | None,
-) -> tuple[list[Pair], int, int, int]:
-    """Candidates, then verified pairs: (pairs, number of candidates, bands, rows)."""
-    clock = time.perf_counter()
-    bands, rows = bands_and_rows(config)
-    lefts, rights = find_candidates(prints, config, bands, rows, notes)
-    seconds["candidates"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    pairs = []
-    verified = verify(lefts, rights, prints, docs.ids, spill.ordered, config)
-    for number, pair in enumerate(verified, 1):
-        pairs.append(pair)
+def _collected(
+    pairs: Iterable[Pair], into: list[Pair], progress: ProgressCallback | None
+) -> Iterator[Pair]:
+    """``pairs`` as they come, each also appended to ``into``."""
+    for number, pair in enumerate(pairs, 1):
+        into.append(pair)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress("verify", number, None)
-    seconds["verify"] = time.perf_counter() - clock
-    return pairs, int(lefts.shape[0]), bands, rows
+        yield pair
 
 
 def scan(
@@ -368,57 +354,65 @@ def scan(
     clock = time.perf_counter()
 
     items: Iterable[Any] = [inputs] if isinstance(inputs, str | Path) else inputs
+    pairs: list[Pair] = []
+    explanations: list[Explanation] = []
+    summaries: list[ExplanationSummary] = []
+    streamed = out is not None and config.align
     spill = ShingleSpill()
     try:
         stream = unique_documents(items, config, skips, fmt)
         docs, prints = fingerprint_documents(stream, config, skips, spill, progress)
         # reading and fingerprinting overlap: one stage
         seconds["read_fingerprint"] = time.perf_counter() - clock
-        pairs, candidates, bands, rows = _find_pairs(
-            prints, docs, spill, config, seconds, notes, progress
+
+        clock = time.perf_counter()
+        bands, rows = bands_and_rows(config)
+        lefts, rights = find_candidates(prints, config, bands, rows, notes)
+        candidates = int(lefts.shape[0])
+        seconds["candidates"] = time.perf_counter() - clock
+
+        # pairs are explained by other processes as verification finds them, and verified
+        # here meanwhile: the two stages overlap
+        clock = time.perf_counter()
+        verified = _collected(
+            verify(lefts, rights, prints, docs.ids, spill.ordered, config), pairs, progress
         )
+        with contextlib.ExitStack() as stack:
+            handle = (
+                stack.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
+                if streamed and out is not None
+                else None
+            )
+            explained: Iterable[ExplainedPair] = ()
+            if config.align:
+                explained = explain_pairs(
+                    verified,
+                    docs,
+                    config,
+                    progress,
+                    keep=MAX_REPORT_PAIRS if streamed else None,
+                    lines=streamed,
+                    expected=candidates,
+                )
+            else:
+                collections.deque(verified, maxlen=0)
+            for done in explained:
+                summaries.append(done.summary)
+                if done.explanation is not None:
+                    explanations.append(done.explanation)
+                if handle is not None:
+                    handle.write(done.line)
+        seconds["verify_align"] = time.perf_counter() - clock
     finally:
         spill.close()
 
     clock = time.perf_counter()
     lengths = prints.n_words.tolist()
-    # signatures and anchors are done with: the processes that explain pairs are forked
-    # next, and should not start out holding them
     del prints
     # partial copies share a passage, not the document: they do not merge clusters
     whole = [pair for pair in pairs if pair.verdict != "partial"]
     clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)
     seconds["cluster"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    explanations: list[Explanation] = []
-    summaries: list[ExplanationSummary] = []
-    streamed = out is not None and config.align
-    with contextlib.ExitStack() as stack:
-        handle = (
-            stack.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
-            if streamed and out is not None
-            else None
-        )
-        explained = (
-            explain_pairs(
-                pairs,
-                docs,
-                config,
-                progress,
-                keep=MAX_REPORT_PAIRS if streamed else None,
-                lines=streamed,
-            )
-            if config.align
-            else ()
-        )
-        for done in explained:
-            summaries.append(done.summary)
-            if done.explanation is not None:
-                explanations.append(done.explanation)
-            if handle is not None:
-                handle.write(done.line)
-    seconds["align"] = time.perf_counter() - clock
 
     in_clusters = sum(len(c.members) for c in clusters)
     stats = ScanStats(
@@ -491,31 +485,38 @@ def _explain_task(task: _ExplainTask) -> list[ExplainedPair]:
 
 
 def explain_pairs(
-    pairs: Sequence[Pair],
+    pairs: Iterable[Pair],
     docs: DocumentSpill,
     config: Config,
     progress: ProgressCallback | None = None,
     *,
     keep: int | None = None,
     lines: bool = False,
+    expected: int | None = None,
 ) -> Iterator[ExplainedPair]:
     """Every pair explained, in order, in ``config.workers`` processes (credits are found once
     per document and chunk), as they come. The first ``keep`` pairs (all when ``None``) carry
     their :class:`~copytrace.explain.Explanation`; with ``lines``, each carries its line of
     ``alignments.jsonl``, made where it was explained, so that a corpus's explanations need
-    not travel between processes as objects."""
+    not travel between processes as objects. ``pairs`` may be a stream, taken a chunk at a
+    time as the work goes on; ``expected`` (at least their number) says whether a pool of
+    processes is worth starting, when they are not a sequence."""
+    stream = iter(pairs)
+    if expected is None:
+        expected = len(pairs) if isinstance(pairs, Sized) else PARALLEL_FROM_PAIRS
 
     def tasks() -> Iterator[_ExplainTask]:
-        for first in range(0, len(pairs), EXPLAIN_CHUNK):
-            chunk = [(pair.a, pair.b) for pair in pairs[first : first + EXPLAIN_CHUNK]]
+        first = 0
+        while chunk := [(pair.a, pair.b) for pair in itertools.islice(stream, EXPLAIN_CHUNK)]:
             needed = {doc_id for ids in chunk for doc_id in ids}
             kept = len(chunk) if keep is None else max(0, keep - first)
             yield _ExplainTask(
                 chunk, {doc_id: docs[docs.index_of(doc_id)] for doc_id in needed}, kept, lines
             )
+            first += len(chunk)
 
     wanted = config.workers or os.cpu_count() or 1
-    workers = wanted if len(pairs) >= PARALLEL_FROM_PAIRS else 1
+    workers = wanted if expected >= PARALLEL_FROM_PAIRS else 1
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
@@ -529,7 +530,7 @@ def explain_pairs(
             yield from explained
             done += len(explained)
             if progress is not None:
-                progress("align", done, len(pairs))
+                progress("align", done, None)
 
 
 def _as_document(item: str | Document, name: str) -> Document:
