@@ -33,6 +33,7 @@ and carry ``jaccard`` >= the threshold are what it found.
     python benchmarks/scale.py 5000
     python benchmarks/scale.py 1000000 --workdir /tmp/scale --keep
     python benchmarks/scale.py 20000 --scan-args="--no-align --no-partial"
+    python benchmarks/scale.py 100000 --reuse 73    # the make-up of the 1,000,000 corpus
 
 One JSON line on stdout; progress on stderr.
 """
@@ -233,6 +234,24 @@ def load_pool(data_dir: Path = DATA_DIR, sources: Sequence[str] = SENTENCE_SOURC
     words = np.fromiter((len(s.split()) for s in sentences), dtype=np.int64, count=len(sentences))
     vocabulary = [w for s in sentences[:20_000] for w in s.split() if w.isalpha()]
     return SentencePool(sentences, words, titles or ["Untitled"], vocabulary, tuple(sources))
+
+
+def restrict_pool(pool: SentencePool, words: int, seed: int) -> SentencePool:
+    """A random subset of the pool's sentences holding about ``words`` words (the whole pool
+    if it holds fewer), so that a corpus of a given size reuses each sentence as often as a
+    larger one does."""
+    if pool.total_words <= words:
+        return pool
+    order = np.random.default_rng(seed).permutation(len(pool.sentences))
+    taken = int(np.searchsorted(np.cumsum(pool.words[order]), words)) + 1
+    chosen = np.sort(order[:taken])
+    return SentencePool(
+        [pool.sentences[i] for i in chosen.tolist()],
+        pool.words[chosen],
+        pool.titles,
+        pool.vocabulary,
+        pool.sources,
+    )
 
 
 @dataclass(slots=True)
@@ -570,6 +589,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="the shared data folder")
     parser.add_argument("--corpus", type=Path, help="scan this corpus instead of writing one")
+    parser.add_argument(
+        "--reuse",
+        type=float,
+        help="draw from a share of the sentence pool such that each sentence appears in about "
+        "this many documents (default: the whole pool, whatever reuse that gives); the same "
+        "value at every N gives corpora of the same make-up, to compare cost per document",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -582,13 +608,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.corpus is None:
             started = time.perf_counter()
             log.info("writing %d documents to %s", args.n, corpus_path)
+            pool = load_pool(args.data)
+            if args.reuse:
+                pool = restrict_pool(pool, round(args.n * args.mean_words / args.reuse), args.seed)
             stats = write_corpus(
                 corpus_path,
                 args.n,
                 args.mean_words,
                 args.copies,
                 args.seed,
-                load_pool(args.data),
+                pool,
                 workdir / f"corpus-{args.n}.planted.jsonl",
             )
             corpus_info = stats.describe(args.mean_words)
@@ -615,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({"docs": docs, "error": f"scan exited {run.returncode}"}))
             return 1
         log.info("scan: %.1fs, peak %.0f MB", run.seconds, run.peak_rss_mb)
+        scan_stats = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))["stats"]
         started = time.perf_counter()
         truth = brute_force(corpus_path, docs, args.sample, args.seed + 1)
         found, total_pairs = found_pairs(out_dir / "pairs.jsonl", truth.sample_ids)
@@ -641,6 +671,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ngram_size": NGRAM,
             "scan_args": args.scan_args,
             "check_seconds": round(time.perf_counter() - started, 1),
+            "stages": scan_stats["seconds"],
+            "candidates": scan_stats["candidates"],
+            "notes": scan_stats["notes"],
             "corpus": corpus_info,
         }
         print(json.dumps(result), flush=True)
