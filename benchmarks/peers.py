@@ -1,14 +1,15 @@
 """The same deduplication job written with each peer library, as a fair user would write it.
 
-The job, for every peer: read the JSON Lines corpus (``id``, ``text``); tokenize each text as
-its lower-cased ``\\w+`` words (the simplest fair tokenizer: one regular expression, no
-Unicode folding, which only makes the peers' job lighter than copytrace's); take the set of
-word 5-shingles (a text with fewer words has one shingle of all of them, as in copytrace);
-MinHash with 128 permutations; LSH at threshold 0.8 with the library's own index; collect the
-candidate pairs and keep those whose MinHash estimate is at least the threshold (the check
-the libraries' own examples do); connected components of those pairs (union-find); write the
-deduplicated corpus, the first document of every component and every document in none, as
-JSON Lines (the original lines, unchanged). One process, one thread.
+The job, as written here for datasketch and rensa (text-dedup runs its own script, below):
+read the JSON Lines corpus (``id``, ``text``); tokenize each text as its lower-cased ``\\w+``
+words (the simplest fair tokenizer: one regular expression, no Unicode folding, which only
+makes the peers' job lighter than copytrace's); take the set of word 5-shingles (a text with
+fewer words has one shingle of all of them, as in copytrace); MinHash with 128 permutations;
+LSH at threshold 0.8 with the library's own index; collect the candidate pairs and keep those
+whose MinHash estimate is at least the threshold (the check the libraries' own examples do);
+connected components of those pairs (union-find); write the deduplicated corpus, the first
+document of every component and every document in none, as JSON Lines (the original lines,
+unchanged). One process, one thread.
 
 - ``datasketch``: ``MinHash.generator`` (the bulk path: one initialised state copied per
   document, ``update_batch`` of the UTF-8 shingles, default hash and scheme), then
@@ -18,26 +19,36 @@ JSON Lines (the original lines, unchanged). One process, one thread.
   in Rust), then ``RMinHashLSH(threshold, num_perm, num_bands)`` filled with ``insert_many``
   and queried with ``query_all``; rensa needs the number of bands and it must divide 128:
   16 bands x 8 rows, the value of rensa's own README example at threshold 0.8.
-- ``text-dedup``: not run. Its wheel (0.4.0) requires pyspark, datasets, unisim, scipy,
-  sphinxcontrib-bibtex and more, and pins ``urllib3<=2.0`` and ``rich<14``; its MinHash
-  script reads a Hugging Face dataset, not a file. Reported as skipped with that reason.
+- ``text-dedup``: text-dedup's own MinHash CLI (``python -m text_dedup.minhash``, 0.4.0,
+  numpy MinHash, ``datasets`` I/O), run by the Python of a virtual environment of its own
+  (its dependencies conflict with this one's), made on first use and cached under
+  ``benchmarks/.cache/``: see :mod:`textdedup_peer` for the venv, the exact arguments
+  (``--num_proc 1 --threshold 0.8 --num_perm 128 --ngram 5 --min_length 0 --hash_func
+  xxh3``) and what its job computes. It is the same job with text-dedup's own choices: its
+  tokens are ``re.split(r"\\W", text.lower())`` (adjacent non-word characters give empty
+  tokens), band collisions are not checked against the threshold, and the deduplicated
+  corpus is an Arrow dataset (``save_to_disk``); it reports ``edges``, not pairs.
 
     python benchmarks/peers.py datasketch corpus.jsonl OUT_DIR
     python benchmarks/peers.py rensa corpus.jsonl OUT_DIR --bands 32
+    python benchmarks/peers.py text-dedup corpus.jsonl OUT_DIR   # makes its venv once
 
 Prints one JSON line (counts and the job's own time, import excluded); the deduplicated
-corpus goes to ``OUT_DIR/deduplicated.jsonl``. ``benchmarks/speed.py`` runs each peer in a
-fresh process and measures its wall time and peak memory from outside.
+corpus goes to ``OUT_DIR/deduplicated.jsonl`` (text-dedup: ``OUT_DIR/deduplicated/``).
+``benchmarks/speed.py`` runs each peer in a fresh process (text-dedup's in its venv's
+Python) and measures its wall time and peak memory from outside.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +58,16 @@ NGRAM = 5
 
 _WORD = re.compile(r"\w+")
 
-#: peers that can run, and why the others cannot
-SKIPPED: dict[str, str] = {
-    "text-dedup": (
-        "not installed: text-dedup 0.4.0 requires pyspark, datasets, unisim, scipy, "
-        "sphinxcontrib-bibtex and pins urllib3<=2.0 and rich<14 (conflicts with this "
-        "environment); its MinHash entry point reads a Hugging Face dataset, not a file"
-    ),
-}
+_HERE = Path(__file__).resolve().parent
+if str(_HERE) not in sys.path:
+    sys.path.insert(0, str(_HERE))
+
+import textdedup_peer  # noqa: E402
+
+#: peers run by another Python (their own virtual environment), by :func:`command`
+EXTERNAL = ("text-dedup",)
+#: peers that cannot run, and why
+SKIPPED: dict[str, str] = {}
 
 
 def tokenize(text: str) -> list[str]:
@@ -204,11 +217,11 @@ def _version(package: str) -> str:
 
 
 def available(name: str) -> str | None:
-    """``None`` when the peer can run here, else why not."""
+    """``None`` when the in-process peer can run here, else why not."""
     if name in SKIPPED:
         return SKIPPED[name]
     if name not in PEERS:
-        return f"unknown peer (known: {', '.join([*PEERS, *SKIPPED])})"
+        return f"unknown peer (known: {', '.join([*PEERS, *EXTERNAL, *SKIPPED])})"
     import importlib.util
 
     if importlib.util.find_spec(name) is None:
@@ -216,9 +229,51 @@ def available(name: str) -> str | None:
     return None
 
 
+def command(name: str, create: bool = True) -> tuple[list[str] | None, str | None]:
+    """How to start peer ``name``'s job (then ``CORPUS OUT [--bands B]``, in the environment
+    of :func:`environment`); or ``None`` and why it cannot run.
+
+    For text-dedup this makes its virtual environment on first use, a logged step of a
+    minute or more, unless ``create`` is false (then it runs only if the venv exists).
+    """
+    if name == "text-dedup":
+        python, reason = textdedup_peer.ensure_venv(create=create)
+        if python is None:
+            return None, reason
+        return [str(python), str(_HERE / "textdedup_peer.py"), "run"], None
+    reason = available(name)
+    if reason is not None:
+        return None, reason
+    return [sys.executable, str(_HERE / "peers.py"), name], None
+
+
+def environment(name: str, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment variables of peer ``name``'s process, from ``base``."""
+    if name in EXTERNAL:
+        # another interpreter: nothing from this one's path; no model or data hub
+        return textdedup_peer.job_env(base)
+    return dict(base)
+
+
+def _run_external(peer: str, argv: Sequence[str]) -> int:
+    """``peers.py text-dedup ...``: the job in the peer's own Python, its JSON line relayed."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    prefix, reason = command(peer)
+    if prefix is None:
+        print(json.dumps({"system": peer, "skipped": reason}))
+        return 0
+    env = environment(peer, os.environ)
+    return subprocess.run([*prefix, *argv], env=env, check=False).returncode
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in EXTERNAL:
+        return _run_external(arguments[0], arguments[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("peer", choices=[*PEERS, *SKIPPED])
+    parser.add_argument("peer", choices=[*PEERS, *EXTERNAL, *SKIPPED])
     parser.add_argument("corpus", type=Path, help="JSON Lines with id and text")
     parser.add_argument("out", type=Path, help="folder for deduplicated.jsonl")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)

@@ -1,26 +1,43 @@
-"""Speed of a full ``copytrace scan`` beside the same job written with datasketch and rensa.
+"""Speed of a full ``copytrace scan`` beside the same job written with datasketch, rensa and
+text-dedup.
 
 One corpus, one run, every system in a fresh process (so its wall time and peak memory are
-its own), one worker each (``RAYON_NUM_THREADS``, ``OMP_NUM_THREADS`` and friends set to 1):
+its own), one worker each (``RAYON_NUM_THREADS``, ``OMP_NUM_THREADS`` and friends set to 1;
+``OMP_NUM_THREADS`` also caps pyarrow's thread pool):
 
 - ``copytrace``: ``copytrace scan CORPUS --out DIR -q``, the real user path with the default
   outputs (pairs, clusters, alignments, deduplicated corpus, summary; ``-q`` only silences
   the progress bar on stderr);
 - ``copytrace (dedup only)``: the same with ``--no-align --no-partial``, the like-for-like
   job of the peers (near-duplicates, clusters, deduplicated corpus);
-- each peer of :mod:`peers`: read the file, lower-cased ``\\w+`` words, 5-shingles, MinHash
-  with 128 permutations, LSH at 0.8, candidate pairs, components, deduplicated corpus.
+- ``datasketch`` and ``rensa`` (:mod:`peers`): read the file, lower-cased ``\\w+`` words,
+  5-shingles, MinHash with 128 permutations, LSH at 0.8, candidate pairs checked against
+  their MinHash estimate, components, deduplicated corpus as JSON Lines;
+- ``text-dedup`` (:mod:`textdedup_peer`): text-dedup 0.4.0's own MinHash CLI
+  (``python -m text_dedup.minhash --path json --data_files CORPUS --split train --column
+  text --num_proc 1 --threshold 0.8 --num_perm 128 --ngram 5 --min_length 0 --hash_func
+  xxh3``, offline, fresh datasets cache): JSON Lines to an Arrow dataset, per-document numpy
+  MinHash (``re.split(r"\\W")`` tokens, 5-grams, xxh3), 9x13 bands into dicts, every band
+  collision a duplicate (no check of the estimate), text-dedup's union-find, deduplicated
+  corpus written with ``save_to_disk``. It runs in the Python of its own virtual environment
+  (its pins conflict with this one's), made on first use under
+  ``benchmarks/.cache/text-dedup-0.4.0-py311/`` (``python -m venv``, ``pip install
+  text-dedup==0.4.0``: a logged step of a minute or more, about 1.4 GB) and reused after;
+  if that fails its line says ``skipped`` and why. Only runs that name text-dedup (the
+  default peers do) make it; ``--smoke`` with the default peers, ``--no-venv`` or
+  ``COPYTRACE_BENCH_NO_VENV=1`` run it only if the venv is already made.
 
 Threshold 0.8, 128 permutations and 5-word shingles for all. The corpus is ``--docs`` short
 documents (mean ~171 words) assembled from real sentences with planted near-duplicates (see
 :mod:`scale` for how), cached under ``benchmarks/.cache/``. Prints one JSON line per system
 (``system``, ``docs``, ``seconds``, ``docs_per_second``, ``peak_rss_mb``, ``candidates``,
-``pairs``, ``clusters``, ``kept``) and a last line with the ratios copytrace/peer of
-documents per second.
+``pairs``, ``clusters``, ``kept``; text-dedup has no pairs but its ``edges`` and its own
+phase timings) and a last line with the ratios copytrace/peer of documents per second.
 
     python benchmarks/speed.py                       # 100,000 documents, all peers
     python benchmarks/speed.py --smoke               # 2,000 documents, for CI
     python benchmarks/speed.py --docs 20000 --peers rensa --repeat 3
+    python benchmarks/speed.py --docs 20000 --peers text-dedup,datasketch --only-peers
     python benchmarks/speed.py --only-copytrace
 """
 
@@ -34,7 +51,7 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -66,6 +83,9 @@ ONE_WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
 }
+
+#: set to 1 (e.g. in CI) to never make text-dedup's virtual environment
+NO_VENV_ENV = "COPYTRACE_BENCH_NO_VENV"
 
 COPYTRACE = "copytrace"
 COPYTRACE_DEDUP = "copytrace (dedup only)"
@@ -126,17 +146,17 @@ def run_copytrace(name: str, corpus: Path, out: Path, extra: Sequence[str]) -> d
     }
 
 
-def run_peer(name: str, corpus: Path, out: Path, bands: int | None = None) -> dict[str, Any]:
-    """One peer job (:mod:`peers`) in a fresh process; ``bands`` overrides its banding."""
-    reason = peers.available(name)
-    if reason is not None:
-        return {"system": name, "skipped": reason}
+def run_peer(
+    name: str, start: Sequence[str], corpus: Path, out: Path, bands: int | None = None
+) -> dict[str, Any]:
+    """One peer job in a fresh process, started with ``start`` (:func:`peers.command`);
+    ``bands`` overrides its banding."""
     if out.exists():
         shutil.rmtree(out)
-    command = [sys.executable, str(_HERE / "peers.py"), name, str(corpus), str(out)]
+    command = [*start, str(corpus), str(out)]
     if bands:
         command += ["--bands", str(bands)]
-    measured = _measured(command)
+    measured = _measured(command, peers.environment(name, os.environ))
     if measured.returncode != 0:
         return {"system": name, "error": _error(measured)}
     reported = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -153,8 +173,10 @@ def run_peer(name: str, corpus: Path, out: Path, bands: int | None = None) -> di
     }
 
 
-def _measured(command: Sequence[str]) -> scale.Measured:
-    return scale.run_measured(command, env={**os.environ, **ONE_WORKER_ENV})
+def _measured(command: Sequence[str], env: Mapping[str, str] | None = None) -> scale.Measured:
+    return scale.run_measured(
+        command, env={**(os.environ if env is None else env), **ONE_WORKER_ENV}
+    )
 
 
 def _error(measured: scale.Measured) -> str:
@@ -189,9 +211,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=DEFAULT_DOCS, help="documents in the corpus")
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_DOCS} documents, for CI")
     parser.add_argument(
-        "--peers", default=",".join(ALL_PEERS), help="comma list of peers (default: all)"
+        "--peers", help=f"comma list of peers (default: all, {','.join(ALL_PEERS)})"
     )
     parser.add_argument("--only-copytrace", action="store_true", help="run no peer")
+    parser.add_argument("--only-peers", action="store_true", help="run no copytrace")
+    parser.add_argument(
+        "--no-venv",
+        action="store_true",
+        help="never make text-dedup's virtual environment (run it only if already made); "
+        f"also {NO_VENV_ENV}=1 and --smoke without --peers",
+    )
     parser.add_argument(
         "--peer-bands",
         type=int,
@@ -209,9 +238,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus, info = args.corpus, {"how": f"given: {args.corpus}"}
     else:
         corpus, info = cached_corpus(docs)
-    names = [COPYTRACE, COPYTRACE_DEDUP]
+    names = [] if args.only_peers else [COPYTRACE, COPYTRACE_DEDUP]
+    starts: dict[str, list[str] | None] = {}
+    skipped: dict[str, str] = {}
     if not args.only_copytrace:
-        names += [p.strip() for p in args.peers.split(",") if p.strip()]
+        wanted = [p.strip() for p in (args.peers or ",".join(ALL_PEERS)).split(",") if p.strip()]
+        names += wanted
+        # text-dedup's venv is made here, once, when text-dedup is asked for (not in CI)
+        create = not (
+            args.no_venv or os.environ.get(NO_VENV_ENV) or (args.smoke and args.peers is None)
+        )
+        for name in wanted:
+            start, reason = peers.command(name, create=create)
+            starts[name] = start
+            if start is None:
+                skipped[name] = reason or "cannot run"
+                log.info("%s: skipped: %s", name, skipped[name])
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="copytrace-speed-"))
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     try:
@@ -224,8 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     result = run_copytrace(name, corpus, out, [])
                 elif name == COPYTRACE_DEDUP:
                     result = run_copytrace(name, corpus, out, ["--no-align", "--no-partial"])
+                elif name in skipped:
+                    result = {"system": name, "skipped": skipped[name]}
                 else:
-                    result = run_peer(name, corpus, out, args.peer_bands)
+                    start = starts[name]
+                    assert start is not None
+                    result = run_peer(name, start, corpus, out, args.peer_bands)
                 if "seconds" in result:
                     log.info("%s: %.2fs, %.0f MB", name, result["seconds"], result["peak_rss_mb"])
                 runs[name].append(result)

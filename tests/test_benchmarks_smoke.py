@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,16 @@ pytestmark = pytest.mark.skipif(
 
 
 def _json_lines(*args: str) -> list[dict[str, object]]:
+    # never make text-dedup's virtual environment here (a minute and 1.4 GB of downloads)
+    env = {**os.environ, "COPYTRACE_BENCH_NO_VENV": "1"}
     done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+        env=env,
     )
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
