@@ -18,9 +18,11 @@ Contract:
   Jaccard similarity, as for ``num_perm`` independent permutations, at O(shingles) instead of
   O(shingles x num_perm) cost.
 
-Everything is vectorised over a whole batch of texts in numpy: the texts are folded to bytes
-(:func:`folded_bytes`), joined, and tokenised, hashed, shingled and MinHashed with a fixed
-number of array operations per batch, not per word.
+A batch of texts is encoded to UTF-8 and joined; compiled kernels (:mod:`copytrace.kernels`)
+fold it to bytes (:func:`folded_bytes`: ASCII, separators, ignorables and letters whose
+folding is lower-casing, by a code point table), then tokenise, hash, shingle, MinHash and
+winnow it one text at a time in a single pass. The rare texts holding other characters are
+folded here in Python (:func:`copytrace.normalize.fold_pieces` for the words that hold them).
 """
 
 from __future__ import annotations
@@ -29,28 +31,22 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from copytrace import kernels
 from copytrace.config import Config
 from copytrace.normalize import IGNORABLE, LOOKALIKES, fold_pieces
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
 
 _MASK64 = (1 << 64) - 1
-# odd multiplier for mixing word hashes into a shingle hash (from splitmix64)
-_SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-# base of the polynomial word hash (odd, so it is invertible mod 2^64)
-_WORD_BASE = 0x100000001B3
-_WORD_BASE_INVERSE = pow(_WORD_BASE, -1, 1 << 64)
-_LENGTH_MULTIPLIER = np.uint64(0xC2B2AE3D27D4EB4F)
-#: a bin that no shingle fell into (values are 32-bit, so this is out of range)
-_EMPTY = np.uint64(1 << 32)
 #: texts are batched up to this many bytes (larger texts go alone)
 BATCH_BYTES = 1 << 22
 
@@ -66,19 +62,14 @@ _SEPARATORS = (
     "\u2026\u2022\u00b7\u00a7\u00b6\u00a9\u00ae\u00b0\u2020\u2021\u2030"  # …•·§¶©®°†‡‰
     "\u00a3\u20ac\u00a5\u00a2\u00d7\u00f7\u00b1\u00a1\u00bf"  # £€¥¢×÷±¡¿
 )
-_QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in _SEPARATORS}})
-
-# a byte is part of a word if it is an ASCII letter or digit, or any byte of a multi-byte
-# UTF-8 character (folded words hold no other ASCII: "_" and punctuation separate words)
-_WORD_BYTE = np.zeros(256, dtype=np.bool_)
-for _byte in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
-    _WORD_BYTE[_byte] = True
-_WORD_BYTE[0x80:] = True
+#: the one letter whose lower case depends on its neighbours: ``str.lower`` makes a word's last
+#: capital sigma a final sigma, case folding (and so normalize.words) always "σ"
+_CAPITAL_SIGMA = "\u03a3"
 
 
 @cache
-def _needs_full_folding() -> re.Pattern[str]:
-    """Non-ASCII characters for which lower-casing is not the whole of folding.
+def _simple_letters() -> str:
+    """Non-ASCII characters for which lower-casing is the whole of folding.
 
     A letter or digit that NFKC leaves alone, whose case folding is its one-character lower
     case (also left alone by NFKC), and that is no look-alike, folds by ``str.lower``: most
@@ -99,7 +90,52 @@ def _needs_full_folding() -> re.Pattern[str]:
             and lower not in LOOKALIKES
         ):
             simple.append(char)
-    return re.compile("[^\\x00-\\x7f" + re.escape("".join(simple)) + "]")
+    return "".join(simple)
+
+
+@cache
+def _needs_full_folding() -> re.Pattern[str]:
+    """Non-ASCII characters for which lower-casing is not the whole of folding."""
+    return re.compile("[^\\x00-\\x7f" + re.escape(_simple_letters()) + "]")
+
+
+@cache
+def _fold_table() -> npt.NDArray[np.int32]:
+    """What :func:`copytrace.kernels.fold` does with each code point of the BMP: ignorables
+    are deleted, separators become a space, ASCII and simple letters their lower case
+    (capital sigma "σ", as case folding has it), and everything else sends the text to
+    :func:`_fold_unusual`."""
+    table = np.full(0x10000, kernels.UNUSUAL, dtype=np.int32)
+    for char in [chr(code) for code in range(0x80)] + list(_simple_letters()):
+        table[ord(char)] = ord(char.lower())
+    table[ord(_CAPITAL_SIGMA)] = ord("σ")
+    for char in _SEPARATORS:
+        table[ord(char)] = ord(" ")
+    for char in IGNORABLE:
+        table[ord(char)] = kernels.DELETE
+    return table
+
+
+def _folded(texts: Sequence[str]) -> tuple[U8, I64, I64]:
+    """The folded bytes of ``texts``: text i's are ``data[starts[i]:ends[i]]``."""
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    folded, starts, ends, unusual = kernels.fold(data, offsets, _fold_table())
+    flagged = np.flatnonzero(unusual)
+    if flagged.shape[0] == 0:
+        return folded, starts, ends
+    # the kernel left these quick-folded (separators and ignorables done, case kept)
+    extra = [
+        _fold_unusual(folded[starts[i] : ends[i]].tobytes().decode("utf-8", "surrogatepass"))
+        for i in flagged.tolist()
+    ]
+    sizes = np.fromiter(map(len, extra), dtype=np.int64, count=len(extra))
+    starts[flagged] = folded.shape[0] + np.cumsum(sizes) - sizes
+    ends[flagged] = starts[flagged] + sizes
+    joined = np.concatenate((folded, np.frombuffer(b"".join(extra), dtype=np.uint8)))
+    return joined, starts, ends
 
 
 def folded_bytes(text: str) -> bytes:
@@ -107,14 +143,14 @@ def folded_bytes(text: str) -> bytes:
 
     Tokenising the result on word bytes gives exactly :func:`copytrace.normalize.words`.
     """
-    if text.isascii():
-        return text.lower().encode("ascii")
-    quick = text.translate(_QUICK_FOLD)
-    if quick.isascii():
-        return quick.lower().encode("ascii")
-    if _needs_full_folding().search(quick) is None:
-        return quick.lower().encode("utf-8")
-    return _fold_unusual_words(quick).encode("utf-8")
+    data, starts, ends = _folded([text])
+    return data[starts[0] : ends[0]].tobytes()
+
+
+def _fold_unusual(quick: str) -> bytes:
+    """Fold a quick-folded text (separators made spaces, ignorables deleted) that holds a
+    character outside the kernel's table."""
+    return _fold_unusual_words(quick.replace(_CAPITAL_SIGMA, "σ")).encode("utf-8")
 
 
 def _is_word_character(char: str) -> bool:
@@ -160,86 +196,41 @@ def _splitmix64(state: int) -> tuple[int, int]:
 
 
 def _fmix64(h: U64) -> U64:
-    """MurmurHash3's 64-bit finaliser, vectorised: spreads every input bit over the output."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    """MurmurHash3's 64-bit finaliser of every value of ``h`` (any shape)."""
+    flat = np.ascontiguousarray(h, dtype=np.uint64).reshape(-1)
+    mixed: U64 = kernels.fmix64(flat).reshape(np.shape(h))
+    return mixed
 
 
-def _powers(size: int) -> tuple[U64, U64]:
-    """(base^i, base^-i) mod 2^64 for i < size (size a power of two); tables for batch-sized
-    inputs are cached, those for one huge text are not."""
-    if size <= 2 * BATCH_BYTES:
-        return _cached_powers(size)
-    return _compute_powers(size)
-
-
-@lru_cache(maxsize=4)
-def _cached_powers(size: int) -> tuple[U64, U64]:
-    return _compute_powers(size)
-
-
-def _compute_powers(size: int) -> tuple[U64, U64]:
-    with np.errstate(over="ignore"):
-        forward = np.empty(size, dtype=np.uint64)
-        forward[0] = 1
-        forward[1:] = np.full(size - 1, _WORD_BASE, dtype=np.uint64).cumprod()
-        backward = np.empty(size, dtype=np.uint64)
-        backward[0] = 1
-        backward[1:] = np.full(size - 1, _WORD_BASE_INVERSE, dtype=np.uint64).cumprod()
-    return forward, backward
-
-
-def _token_hashes(data: bytes) -> tuple[U64, I64]:
-    """(hash of every word, byte offset where it starts) of folded bytes."""
-    array = np.frombuffer(data, dtype=np.uint8)
-    flags = np.zeros(array.shape[0] + 2, dtype=np.int8)
-    flags[1:-1] = _WORD_BYTE[array]
-    edges = np.flatnonzero(np.diff(flags))
-    starts, ends = edges[0::2], edges[1::2]
-    if starts.shape[0] == 0:
-        return np.empty(0, dtype=np.uint64), starts.astype(np.int64)
-    forward, backward = _powers(1 << max(4, int(array.shape[0]).bit_length()))
-    with np.errstate(over="ignore"):
-        weighted = (array.astype(np.uint64) + np.uint64(1)) * forward[: array.shape[0]]
-        prefix = np.zeros(array.shape[0] + 1, dtype=np.uint64)
-        np.cumsum(weighted, out=prefix[1:])
-        # sum of (byte + 1) * base^(i - start) over the word's bytes, whatever its position
-        raw = (prefix[ends] - prefix[starts]) * backward[starts]
-        lengths = (ends - starts).astype(np.uint64)
-        return _fmix64(raw ^ (lengths * _LENGTH_MULTIPLIER)), starts.astype(np.int64)
+def _fingerprint(
+    texts: Sequence[str], ngram_size: int, permutations: Permutations | None, window: int
+) -> tuple[U64, I64, U64, I64, U32, U64, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """:func:`copytrace.kernels.fingerprint` of the folded ``texts`` (no signatures without
+    ``permutations``, no anchors for ``window`` 0)."""
+    data, starts, ends = _folded(texts)
+    if permutations is None:
+        key, densify = np.uint64(0), np.empty((0, 0), dtype=np.int32)
+    else:
+        key, densify = permutations.key, permutations.densify
+    return kernels.fingerprint(data, starts, ends, ngram_size, key, densify, window)
 
 
 def word_hashes(folded: Sequence[str]) -> U64:
     """The 64-bit hash of each folded word."""
-    hashes, _ = _token_hashes(" ".join(folded).encode("utf-8"))
-    return hashes
-
-
-def _combine(hashes: U64, ngram_size: int, count: int) -> U64:
-    """Hashes of the ``count`` runs of ``ngram_size`` consecutive entries of ``hashes``."""
-    with np.errstate(over="ignore"):
-        acc = np.full(count, np.uint64(ngram_size), dtype=np.uint64)
-        for i in range(ngram_size):
-            acc = (acc * _SHINGLE_MULTIPLIER) ^ hashes[i : i + count]
-        return _fmix64(acc)
+    data = np.frombuffer(bytearray(" ".join(folded).encode("utf-8")), dtype=np.uint8)
+    bounds = np.array([0], dtype=np.int64), np.array([data.shape[0]], dtype=np.int64)
+    no_densify = np.empty((0, 0), dtype=np.int32)
+    return kernels.fingerprint(data, *bounds, 1, np.uint64(0), no_densify, 0)[0]
 
 
 def shingle_hashes(hashes: U64, ngram_size: int) -> U64:
     """Hashes of every run of ``ngram_size`` consecutive words, in text order (with repeats)."""
-    n = hashes.shape[0]
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    k = min(ngram_size, n)
-    return _combine(hashes, k, n - k + 1)
+    return kernels.shingles_of_words(np.ascontiguousarray(hashes, dtype=np.uint64), ngram_size)
 
 
 def ordered_shingles(text: str, ngram_size: int) -> U64:
     """The shingle hashes of ``text`` in text order, with repeats."""
-    hashes, _ = _token_hashes(folded_bytes(text))
-    return shingle_hashes(hashes, ngram_size)
+    return _fingerprint([text], ngram_size, None, 0)[2]
 
 
 def shingle_set(text: str, ngram_size: int) -> U64:
@@ -270,39 +261,11 @@ class Permutations:
         return cls(num_perm, np.uint64(key), table.astype(np.int32).reshape(attempts, num_perm))
 
 
-def _signatures(shingles: U64, owners: I64, count: int, permutations: Permutations) -> U32:
-    """(count x num_perm) one-permutation MinHash signatures; ``owners[i]`` is the text (0 to
-    count-1) that shingle i belongs to."""
-    k = permutations.num_perm
-    bins = np.full(count * k, _EMPTY, dtype=np.uint64)
-    if shingles.shape[0]:
-        with np.errstate(over="ignore"):
-            hashed = _fmix64(shingles ^ permutations.key)
-            slot = ((hashed >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
-            value = hashed & np.uint64(0xFFFFFFFF)
-        np.minimum.at(bins, owners * k + slot.astype(np.int64), value)
-    table = bins.reshape(count, k)
-    empty = table == _EMPTY
-    rows, cols = np.nonzero(empty & ~empty.all(axis=1, keepdims=True))
-    for attempt in permutations.densify:
-        if rows.shape[0] == 0:
-            break
-        # borrow only from bins that a shingle filled: which bin an empty one borrows from
-        # must depend on the hash sequence alone, or two texts' bins would not agree with
-        # probability equal to their Jaccard
-        source = attempt[cols]
-        found = ~empty[rows, source]
-        table[rows[found], cols[found]] = table[rows[found], source[found]]
-        rows, cols = rows[~found], cols[~found]
-    table[table == _EMPTY] = np.uint64(0xFFFFFFFF)  # only texts with no shingle at all
-    signatures: U32 = table.astype(np.uint32)
-    return signatures
-
-
 def minhash(shingles: U64, permutations: Permutations) -> U32:
     """MinHash signature of one shingle set; all ``0xFFFFFFFF`` for an empty set."""
-    owners = np.zeros(shingles.shape[0], dtype=np.int64)
-    signature: U32 = _signatures(shingles, owners, 1, permutations)[0]
+    cuts = np.array([0, shingles.shape[0]], dtype=np.int64)
+    shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
+    signature: U32 = kernels.signatures(shingles, cuts, permutations.key, permutations.densify)[0]
     return signature
 
 
@@ -312,7 +275,7 @@ def sequence_digest(folded: Sequence[str]) -> int:
 
 
 def _digest(hashes: U64) -> int:
-    return xxhash.xxh3_64_intdigest(hashes.tobytes())
+    return xxhash.xxh3_64_intdigest(np.ascontiguousarray(hashes).data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,37 +356,15 @@ class FingerprintBatch:
 def _shingle_batch(texts: Sequence[str], ngram_size: int) -> tuple[U64, I64, U64, I64, I64]:
     """(shingles, owners, word hashes, first word of each text, words per text) of a batch;
     shingles are in text order, grouped by owner."""
-    encoded = [folded_bytes(text) for text in texts]
-    sizes = np.fromiter((len(data) for data in encoded), dtype=np.int64, count=len(encoded))
-    # texts joined by a newline (a separator), so no word spans two texts
-    offsets = np.concatenate(([0], np.cumsum(sizes + 1)))
-    hashes, starts = _token_hashes(b"\n".join(encoded))
-    bounds = np.searchsorted(starts, offsets)
-    n_words = np.diff(bounds)
-    k = ngram_size
-    owner_of_word = np.repeat(np.arange(len(texts), dtype=np.int64), n_words)
-    count = max(hashes.shape[0] - k + 1, 0)
-    if count:
-        shingles = _combine(hashes, k, count)
-        owners = owner_of_word[:count]
-        inside = owners == owner_of_word[k - 1 : k - 1 + count]
-        shingles, owners = shingles[inside], owners[inside]
-    else:
-        shingles, owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    # a text with fewer words than k has one shingle of all its words
-    short = np.flatnonzero((n_words > 0) & (n_words < k))
-    if short.shape[0]:
-        extra = [_combine(hashes[bounds[i] : bounds[i + 1]], int(n_words[i]), 1) for i in short]
-        shingles = np.concatenate([shingles, *extra])
-        owners = np.concatenate([owners, short])
-        order = np.argsort(owners, kind="stable")
-        shingles, owners = shingles[order], owners[order]
-    return shingles, owners, hashes, bounds, n_words
+    hashes, bounds, shingles, cuts = _fingerprint(texts, ngram_size, None, 0)[:4]
+    owners = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(cuts))
+    return shingles, owners, hashes, bounds, np.diff(bounds)
 
 
 def text_batches(sizes: Sequence[int], limit: int = BATCH_BYTES) -> Iterator[tuple[int, int]]:
     """[start, end) ranges of consecutive texts whose sizes add up to about ``limit`` (a
-    larger text goes alone): batches big enough to amortise numpy, small enough for cache."""
+    larger text goes alone): big enough to amortise the per-batch calls, small enough to
+    bound a batch's arrays."""
     start = total = 0
     for index, size in enumerate(sizes):
         if index > start and total + size > limit:
@@ -438,9 +379,8 @@ def ordered_shingle_batch(texts: Sequence[str], ngram_size: int) -> list[U64]:
     """The shingle hashes of each text in text order (with repeats), a batch at a time."""
     out: list[U64] = []
     for start, end in text_batches([len(text) for text in texts]):
-        shingles, owners, _, _, _ = _shingle_batch(texts[start:end], ngram_size)
-        cuts = np.searchsorted(owners, np.arange(end - start + 1))
-        out.extend(shingles[cuts[i] : cuts[i + 1]] for i in range(end - start))
+        _, _, shingles, cuts = _fingerprint(texts[start:end], ngram_size, None, 0)[:4]
+        out.extend(np.split(shingles, cuts[1:-1]))
     return out
 
 
@@ -462,29 +402,25 @@ def fingerprint_batch_with_shingles(
     """Fingerprints of ``texts``, and their ordered shingles: text i's are
     ``shingles[cuts[i]:cuts[i + 1]]`` (what verification needs later, so that it need not
     shingle the texts again)."""
-    from copytrace.anchors import anchor_window, winnow_batch
+    from copytrace.anchors import anchor_window
 
     if not texts:
         empty = FingerprintBatch.concatenate([], config.num_perm)
         return empty, np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
-    shingles, owners, hashes, bounds, n_words = _shingle_batch(texts, config.ngram_size)
-    cuts = np.searchsorted(owners, np.arange(len(texts) + 1))
-    signatures = _signatures(shingles, owners, len(texts), permutations)
+    window = anchor_window(config.min_passage_words, config.ngram_size) if config.partial else 0
+    hashes, bounds, shingles, cuts, signatures, anchors, anchor_owners, anchor_positions = (
+        _fingerprint(texts, config.ngram_size, permutations, window)
+    )
+    words = hashes.data
+    ranges = bounds.tolist()
     digests = np.fromiter(
-        (_digest(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(texts))),
+        (xxhash.xxh3_64_intdigest(words[ranges[i] : ranges[i + 1]]) for i in range(len(texts))),
         dtype=np.uint64,
         count=len(texts),
     )
-    if config.partial:
-        window = anchor_window(config.min_passage_words, config.ngram_size)
-        anchors, anchor_owners, anchor_positions = winnow_batch(shingles, cuts, window)
-    else:
-        anchors = np.empty(0, dtype=np.uint64)
-        anchor_owners = anchor_positions = np.empty(0, dtype=np.int32)
-    batch = FingerprintBatch(
-        signatures, digests, n_words.astype(np.int64), anchors, anchor_owners, anchor_positions
-    )
-    return batch, shingles, cuts.astype(np.int64)
+    n_words = np.diff(bounds)
+    batch = FingerprintBatch(signatures, digests, n_words, anchors, anchor_owners, anchor_positions)
+    return batch, shingles, cuts
 
 
 def fingerprint_text(text: str, config: Config, permutations: Permutations) -> Fingerprint:

@@ -9,17 +9,15 @@ whose exact Jaccard is at or above the threshold, or that share a passage of at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from copytrace.candidates import I64
 from copytrace.config import Config
 from copytrace.fingerprint import U64, FingerprintBatch
+from copytrace.kernels import compiled
 from copytrace.model import Pair, Verdict
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Similarity(NamedTuple):
@@ -56,11 +54,7 @@ def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
 CHUNK_PAIRS = 20_000
 
 
-def _compiled(function: F) -> F:
-    return cast(F, numba.njit(cache=True, nogil=True)(function))
-
-
-@_compiled
+@compiled
 def _sets_of(ordered: U64, cuts: I64) -> tuple[U64, I64]:
     """The sorted unique shingles of each document: document i's ordered shingles are
     ``ordered[cuts[i]:cuts[i + 1]]``, its set is ``sets[set_cuts[i]:set_cuts[i + 1]]``."""
@@ -78,7 +72,7 @@ def _sets_of(ordered: U64, cuts: I64) -> tuple[U64, I64]:
     return sets[:written], set_cuts
 
 
-@_compiled
+@compiled
 def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> int:
     """:func:`longest_shared_passage` of A's ordered shingles and B's shingle set."""
     best = 0
@@ -94,7 +88,7 @@ def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> i
     return best + ngram_size - 1 if best else 0
 
 
-@_compiled
+@compiled
 def _measure_pairs(
     sets: U64,
     set_cuts: I64,
