@@ -18,8 +18,9 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from copytrace import kernels
 from copytrace.config import Config
-from copytrace.fingerprint import U32, U64, _fmix64
+from copytrace.fingerprint import U32, U64
 
 I64 = npt.NDArray[np.int64]
 
@@ -71,13 +72,8 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
 
     The band number is mixed into the key so that keys of different bands never meet.
     """
-    n = signatures.shape[0]
-    banded = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        acc = np.broadcast_to(_fmix64(np.arange(1, bands + 1, dtype=np.uint64)), (n, bands)).copy()
-        for r in range(rows):
-            acc = _fmix64(acc ^ banded[:, :, r])
-    return acc
+    keys: U64 = kernels.band_keys(np.ascontiguousarray(signatures), bands, rows)
+    return keys
 
 
 def pair_indices_within_runs(starts: I64, counts: I64) -> tuple[I64, I64]:

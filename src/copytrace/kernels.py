@@ -88,6 +88,21 @@ def fmix64(values: U64) -> U64:
     return out
 
 
+@compiled
+def band_keys(signatures: U32, bands: int, rows: int) -> U64:
+    """(documents x bands) LSH keys: band b of a signature (values ``b*rows`` to
+    ``(b+1)*rows - 1``) folded into ``_fmix(b + 1)`` by ``acc = _fmix(acc ^ value)``."""
+    n = signatures.shape[0]
+    out = np.empty((n, bands), dtype=np.uint64)
+    for i in range(n):
+        for band in range(bands):
+            acc = _fmix(np.uint64(band + 1))
+            for row in range(rows):
+                acc = _fmix(acc ^ np.uint64(signatures[i, band * rows + row]))
+            out[i, band] = acc
+    return out
+
+
 # --- folding ------------------------------------------------------------------------------
 
 
