@@ -53,3 +53,12 @@ def test_scale_smoke_is_exact_on_its_sample(tmp_path: Path) -> None:
     assert line["docs"] == 2000
     assert line["precision"] == line["recall"] == 1.0
     assert int(line["truth_pairs"]) > 0  # type: ignore[call-overload]
+
+
+def test_fingerprint_speed_smoke_measures_every_system() -> None:
+    (line,) = _json_lines("benchmarks/fingerprint_speed.py", "--docs", "300", "--repeat", "1")
+    assert line["docs"] == 300
+    assert float(line["copytrace_us_per_doc"]) > 0  # type: ignore[arg-type]
+    for peer in ("datasketch", "rensa"):
+        if f"{peer}_us_per_doc" in line:
+            assert float(line[f"copytrace/{peer}"]) > 0  # type: ignore[arg-type]
