@@ -400,3 +400,89 @@ def test_furniture_kept_as_one_captures_metadata_is_labelled_in_the_other() -> N
     copy = Document("copy", f"Photo X\nMacron angers Washington\n\n{body}")
     regions = [(r.side, r.label, r.text) for r in align(page, copy).unmatched]
     assert regions == [("b", "caption", "Photo X"), ("b", "headline", "Macron angers Washington")]
+
+
+# ---- the fast paths of align agree with the plain ones ---------------------------------------
+
+_TYPOGRAPHY = {
+    " ": ("\u00a0", "\n\n", "  ", " "),
+    ", ": (",\u00a0", " , ", ", "),
+    ' "': (" \u201c", " '", ' "'),
+    '" ': ("\u201d ", "' ", '" '),
+    " - ": (" \u2013 ", " \u2014 ", " -- ", " - "),
+}
+
+
+@st.composite
+def typography_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """Two texts with the same folded words, differing in case, quotes, dashes, spaces, soft
+    hyphens and ligatures; now and then with a word that folding splits ("½")."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    vocabulary = [*_WORDS, "final", "Macron", "NATO", "½"]
+    a_parts: list[str] = []
+    b_parts: list[str] = []
+    for _ in range(draw(st.integers(1, 60))):
+        word = rng.choice(vocabulary)
+        variant = rng.choice(
+            (
+                word,
+                word.upper(),
+                word.capitalize(),
+                word.replace("fi", "\ufb01"),
+                word[:1] + "\u00ad" + word[1:],
+            )
+        )
+        separator = rng.choice(list(_TYPOGRAPHY))
+        a_parts += [word, separator]
+        b_parts += [variant, rng.choice(_TYPOGRAPHY[separator])]
+    return "".join(a_parts), "".join(b_parts)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(typography_pairs())
+def test_differing_items_agree_with_the_word_by_word_walk(pair: tuple[str, str]) -> None:
+    from copytrace.align import _differing_items, _differing_items_by_word, _Side, _typography
+
+    side_a, side_b = _Side.pair(*pair)
+    assert side_a.words == side_b.words
+    segment = (0, 0, len(side_a.words))
+    expected = _differing_items_by_word(side_a, side_b, segment)
+    if not (side_a.read.split_words() or side_b.read.split_words()):
+        assert _differing_items(side_a, side_b, segment) == expected
+    edits = _typography(side_a, side_b, segment)
+    assert len(edits) == len(expected)
+    for edit in edits:
+        assert pair[0][edit.a_start : edit.a_end] == edit.a_text != edit.b_text
+        assert words(edit.a_text) == words(edit.b_text)
+
+
+def test_new_edit_is_an_edit() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from copytrace.align import _new_edit
+    from copytrace.alignment import Edit
+
+    made = _new_edit("substitution", 1, 2, 3, 5, "a", "bc", True)
+    plain = Edit("substitution", 1, 2, 3, 5, "a", "bc", True)
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert made.to_dict() == plain.to_dict()
+    with pytest.raises(FrozenInstanceError):
+        made.kind = "deletion"  # type: ignore[misc]
+
+
+def test_free_stretch_matches_a_walk() -> None:
+    import numpy as np
+
+    from copytrace.align import _free_stretch
+
+    rng = random.Random(3)
+    for _ in range(2000):
+        size = rng.randint(0, 20)
+        used = np.array([rng.random() < 0.3 for _ in range(size)] + [False], dtype=bool)
+        edge, limit, forward = rng.randint(0, size), rng.randint(0, 8), rng.random() < 0.5
+        walk: list[int] = []
+        index = edge if forward else edge - 1
+        while 0 <= index < size and not used[index] and len(walk) < limit:
+            walk.append(index)
+            index += 1 if forward else -1
+        assert list(_free_stretch(used, edge, forward, limit, size)) == sorted(walk)

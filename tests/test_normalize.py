@@ -7,6 +7,7 @@ import string
 import sys
 import unicodedata
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -184,6 +185,52 @@ def test_offsets_slice_back_to_the_word(text: str) -> None:
         previous = (start, end)
 
 
+def _tokenize_by_pattern(text: str) -> tuple[list[str], list[int], list[int]]:
+    """What tokenize promises, the plain way: every match of the word pattern, folded."""
+    text = text.replace("_", " ")
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _token_pattern().finditer(text):
+        for word in fold_pieces(match.group()):
+            out.append(word)
+            starts.append(match.start())
+            ends.append(match.end())
+    return out, starts, ends
+
+
+def _assert_tokenize_is_plain(text: str) -> None:
+    tokens = tokenize(text)
+    assert (tokens.words, tokens.starts.tolist(), tokens.ends.tolist()) == _tokenize_by_pattern(
+        text
+    )
+    assert tokens.starts.dtype == tokens.ends.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "plain ascii_text, with  UPPER case and 12 digits_",
+        "½ and ⑴ split; \u200b alone; Ma\u00adcron and NАТО",
+        "Straße İstanbul ΆΈ cafe\u0301 ﬁnance ＮＡＴＯ",
+        "a\ud800b \udfff",  # lone surrogates (a text read with errors="surrogatepass")
+        "x\u2028y\x1cz\x85w\u3000v",  # separators that str.split also splits on
+        "ﷺ word",
+    ],
+)
+def test_tokenize_is_the_word_pattern_folded(text: str) -> None:
+    _assert_tokenize_is_plain(text)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(texts, st.text(st.characters(codec="utf-8"), max_size=60)))
+def test_tokenize_is_the_word_pattern_folded_for_any_text(text: str) -> None:
+    # tokenize finds words through a character mask (see normalize.tokenize): the same words
+    # and spans as the word pattern itself, for every kind of character
+    _assert_tokenize_is_plain(text)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["Macron", "“boots”", "–", "NATO", "12", "leader’s"]), max_size=12))
 def test_separators_do_not_matter(parts: list[str]) -> None:
@@ -231,3 +278,11 @@ def test_fold_word_output_is_nfkc() -> None:
     for raw in ["cafe\u0301", "ﬁnance", "ＡＢＣ", "Straße", "ΆΈ"]:
         word = fold_word(raw)
         assert unicodedata.normalize("NFKC", word) == word
+
+
+def test_the_planes_searched_hold_every_combining_mark() -> None:
+    from copytrace.normalize import _MARK_PLANES
+
+    searched = {cp for plane in _MARK_PLANES for cp in plane}
+    marks = {cp for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp))[0] == "M"}
+    assert marks and marks <= searched

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from copytrace.alignment import Label, Region, Side
@@ -60,6 +61,22 @@ _PHOTO_RE = re.compile(
     | \b(?:ap|afp|reuters|epa|pa|dpa)\s*(?:photo|images?|/)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Every alternative of _PHOTO_RE holds one of these (case aside): a line of plain ASCII
+# without any of them cannot match, and is not searched.
+_PHOTO_NEEDLES = (
+    "photo", "image", "pic", "illustration", "credit", "video", "footage", "getty",
+    "shutterstock", "alamy", "istock", "wikimedia", "via", "/",
+)  # fmt: skip
+
+
+def _credits_a_photo(line: str) -> bool:
+    if line.isascii():
+        lowered = line.lower()
+        if not any(needle in lowered for needle in _PHOTO_NEEDLES):
+            return False
+    return _PHOTO_RE.search(line) is not None
+
+
 _COPYRIGHT_RE = re.compile(
     r"all\s+rights\s+reserved|^\W*(?:©|\(c\)|copyright)\s*(?:\d{4}|[^\n]*\d{4}\s*$)",
     re.IGNORECASE,
@@ -107,6 +124,7 @@ _DATE_WORDS = frozenset((
     "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
     "sat", "sun",
 ))  # fmt: skip
+_LINE_RE = re.compile(r"[^\n\r]+")
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)]*(?:\s+|$)")
 
 
@@ -122,12 +140,15 @@ def unmatched_regions(
         gaps.append((0, spans[0][0], "head"))
         gaps.extend((spans[i][1], spans[i + 1][0], "middle") for i in range(len(spans) - 1))
         gaps.append((spans[-1][1], len(text), "tail"))
+    gaps = [gap for gap in gaps if gap[0] < gap[1]]
+    if not gaps:
+        return []  # the passages cover the whole text
+    hints = _MetaHints.from_meta(meta)
     regions: list[Region] = []
     for start, end, position in gaps:
-        if start < end:
-            for piece in label_region(text, start, end, position=position, meta=meta):
-                span_text = text[piece.start : piece.end]
-                regions.append(Region(side, piece.start, piece.end, piece.label, span_text))
+        for piece in _label_lines(text, start, end, position, hints):
+            span_text = text[piece.start : piece.end]
+            regions.append(Region(side, piece.start, piece.end, piece.label, span_text))
     return regions
 
 
@@ -140,13 +161,23 @@ def label_region(
     meta: Mapping[str, Any] | None = None,
 ) -> list[Furniture]:
     """Label the unmatched region ``text[start:end]`` line by line (see the module contract)."""
+    return _label_lines(text, start, end, position, _MetaHints.from_meta(meta))
+
+
+def _label_lines(
+    text: str, start: int, end: int, position: Position, hints: _MetaHints
+) -> list[Furniture]:
     lines = _lines(text, start, end)
     if not lines:
         return []
-    hints = _MetaHints.from_meta(meta or {})
-    labels: list[Label | None] = [_pattern_label(text[s:e], hints) for s, e in lines]
-    _label_alt_texts(text, lines, labels)
-    _label_by_position(text, lines, labels, position)
+    facts = [
+        (_line_facts if e - s <= _CACHED_LINE else _line_facts.__wrapped__)(text[s:e], hints)
+        for s, e in lines
+    ]
+    line_words = [line_words for line_words, _ in facts]
+    labels: list[Label | None] = [label for _, label in facts]
+    _label_alt_texts(text, lines, labels, line_words)
+    _label_by_position(text, lines, labels, position, line_words)
     out: list[Furniture] = []
     for (s, e), label in zip(lines, labels, strict=True):
         final: Label = label or "other"
@@ -166,7 +197,10 @@ class _MetaHints:
     authors: tuple[str, ...]
 
     @classmethod
-    def from_meta(cls, meta: Mapping[str, Any]) -> _MetaHints:
+    def from_meta(cls, meta: Mapping[str, Any] | None) -> _MetaHints:
+        if not meta:
+            return _NO_HINTS
+
         def strings(*keys: str) -> tuple[str, ...]:
             out: list[str] = []
             for key in keys:
@@ -178,6 +212,9 @@ class _MetaHints:
             captions=strings("captions", "caption", "image_captions", "alt", "alt_text"),
             authors=strings("author", "authors", "byline"),
         )
+
+
+_NO_HINTS = _MetaHints((), (), ())
 
 
 def _as_strings(value: Any) -> Iterable[str]:
@@ -193,7 +230,7 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Whitespace-trimmed spans of the lines of ``text[start:end]`` that hold a letter or
     digit; a wire dateline opening a line becomes a span of its own."""
     out: list[tuple[int, int]] = []
-    for match in re.finditer(r"[^\n\r]+", text[start:end]):
+    for match in _LINE_RE.finditer(text[start:end]):
         raw = match.group()
         s = start + match.start() + (len(raw) - len(raw.lstrip()))
         e = start + match.end() - (len(raw) - len(raw.rstrip()))
@@ -210,18 +247,32 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _pattern_label(line: str, hints: _MetaHints) -> Label | None:
-    """The label that the line's own content gives, or ``None`` when only position can tell."""
-    folded = fold(line)
-    n_words = len(folded.split())
-    if folded in hints.titles:
-        return "headline"
-    padded = f" {folded} "
-    if any(folded == c or (n_words >= 3 and padded in f" {c} ") for c in hints.captions):
-        return "caption"
-    if hints.authors and n_words <= 15 and any(f" {a} " in padded for a in hints.authors):
-        return "byline"
-    if _PHOTO_RE.search(line):
+#: lines up to this long have their facts cached (longer ones are body text, rarely repeated)
+_CACHED_LINE = 500
+
+
+@lru_cache(maxsize=4096)
+def _line_facts(line: str, hints: _MetaHints) -> tuple[tuple[str, ...], Label | None]:
+    """The folded words of a line and the label its content gives (lines recur: a document is
+    aligned with each of its copies, and boilerplate recurs across documents)."""
+    line_words = tuple(words(line))
+    return line_words, _pattern_label(line, hints, line_words)
+
+
+def _pattern_label(line: str, hints: _MetaHints, line_words: Sequence[str]) -> Label | None:
+    """The label that the line's own content gives, or ``None`` when only position can tell
+    (``line_words``: the line's folded words)."""
+    n_words = len(line_words)
+    if hints.titles or hints.captions or hints.authors:
+        folded = " ".join(line_words)  # fold(line)
+        if folded in hints.titles:
+            return "headline"
+        padded = f" {folded} "
+        if any(folded == c or (n_words >= 3 and padded in f" {c} ") for c in hints.captions):
+            return "caption"
+        if hints.authors and n_words <= 15 and any(f" {a} " in padded for a in hints.authors):
+            return "byline"
+    if _credits_a_photo(line):
         return "caption"
     if n_words <= 30 and _COPYRIGHT_RE.search(line):
         return "boilerplate"
@@ -259,26 +310,35 @@ def is_dateline(line: str) -> bool:
     return len(rest) <= 2
 
 
-def _label_alt_texts(text: str, lines: list[tuple[int, int]], labels: list[Label | None]) -> None:
+def _label_alt_texts(
+    text: str,
+    lines: list[tuple[int, int]],
+    labels: list[Label | None],
+    line_words: Sequence[Sequence[str]],
+) -> None:
     """A short unlabelled line next to a caption whose words the caption mostly contains is
     the image's alt text (``Macron Biden`` above ``... Macron speaks with ... Biden.``)."""
     for index, label in enumerate(labels):
         if label is not None:
             continue
-        line_words = words(text[lines[index][0] : lines[index][1]])
-        if not 1 <= len(line_words) <= 6:
+        own = line_words[index]
+        if not 1 <= len(own) <= 6:
             continue
         for other in (index - 1, index + 1):
             if 0 <= other < len(lines) and labels[other] == "caption":
-                caption_words = set(words(text[lines[other][0] : lines[other][1]]))
-                shared = sum(word in caption_words for word in line_words)
-                if 3 * shared >= 2 * len(line_words):
+                caption_words = set(line_words[other])
+                shared = sum(word in caption_words for word in own)
+                if 3 * shared >= 2 * len(own):
                     labels[index] = "caption"
                     break
 
 
 def _label_by_position(
-    text: str, lines: list[tuple[int, int]], labels: list[Label | None], position: Position
+    text: str,
+    lines: list[tuple[int, int]],
+    labels: list[Label | None],
+    position: Position,
+    line_words: Sequence[Sequence[str]],
 ) -> None:
     """Headline and standfirst are told by where a line stands: only at the top of a
     document, the headline first, the standfirst right after the headline block."""
@@ -286,14 +346,15 @@ def _label_by_position(
     seen_headline = seen_intro = seen_standfirst = seen_body = False
     for index, label in enumerate(labels):
         line = text[lines[index][0] : lines[index][1]]
+        n_words = len(line_words[index])
         if label is None:
-            if at_top and not (seen_headline or seen_body) and _looks_like_headline(line):
+            if at_top and not (seen_headline or seen_body) and _looks_like_headline(line, n_words):
                 label = "headline"
             elif (
                 at_top
                 and seen_intro
                 and not (seen_standfirst or seen_body)
-                and (_looks_like_standfirst(line))
+                and (_looks_like_standfirst(line, n_words))
             ):
                 label = "standfirst"
             else:
@@ -309,9 +370,8 @@ def _label_by_position(
             seen_body = True
 
 
-def _looks_like_headline(line: str) -> bool:
+def _looks_like_headline(line: str, n_words: int) -> bool:
     """A short line (1-20 words) that does not end like a sentence or a clause."""
-    n_words = len(words(line))
     stripped = line.rstrip("\"'”’)] ")
     return (
         1 <= n_words <= 20
@@ -320,8 +380,7 @@ def _looks_like_headline(line: str) -> bool:
     )
 
 
-def _looks_like_standfirst(line: str) -> bool:
+def _looks_like_standfirst(line: str, n_words: int) -> bool:
     """A summary paragraph: 6 to 80 words in one or two sentences."""
-    n_words = len(words(line))
     sentences = len(_SENTENCE_END_RE.findall(line.strip())) or 1
     return 6 <= n_words <= 80 and sentences <= 2

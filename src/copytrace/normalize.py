@@ -14,9 +14,11 @@ Normalisation is idempotent: the words of ``" ".join(words(t))`` are ``words(t)`
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -44,6 +46,12 @@ _CONFUSABLES = str.maketrans(LOOKALIKES)
 _CONFUSABLE_CHARS = frozenset(LOOKALIKES)
 
 
+#: the code points that can be combining marks: planes 0, 1 and 14 hold every one (the other
+#: planes hold ideographs, private use and nothing yet), so looking there alone builds the
+#: class in a fifth of the time, once per process (tests check it against all code points)
+_MARK_PLANES = (range(0x20000), range(0xE0000, 0xF0000))
+
+
 @cache
 def _token_pattern() -> re.Pattern[str]:
     """Word characters, plus combining marks and ignorables so that they stay inside words.
@@ -54,7 +62,7 @@ def _token_pattern() -> re.Pattern[str]:
     """
     ranges: list[str] = []
     start = prev = -2
-    for cp in range(sys.maxunicode + 1):
+    for cp in itertools.chain(*_MARK_PLANES):
         if unicodedata.category(chr(cp))[0] == "M":
             if cp != prev + 1:
                 if start >= 0:
@@ -161,17 +169,74 @@ def tokenize(text: str) -> Tokens:
     A raw word that folding splits (see :func:`fold_pieces`) gives several words with the
     same offsets.
     """
+    # The words are the maximal stretches of word characters (those of the word pattern, a
+    # single character class repeated): a mask of them gives the offsets, and the text with
+    # every other character made a space splits into the raw words.
     text = _separate_underscores(text)
-    pattern = _ASCII_WORD if text.isascii() else _token_pattern()
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in pattern.finditer(text):
-        for word in fold_pieces(match.group()):
-            out.append(word)
-            starts.append(match.start())
-            ends.append(match.end())
-    return Tokens(out, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+    if text.isascii():
+        # an ASCII word folds to its lower case
+        masked = text.encode("ascii").translate(_ASCII_MASK_LOWER)
+        starts, ends = _word_spans(np.frombuffer(masked, np.uint8) != _SPACE)
+        return Tokens(masked.decode("ascii").split(), starts, ends)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    is_word = _word_class(codes)
+    starts, ends = _word_spans(is_word)
+    # Every character outside a word a space, then lower case: the words that are all ASCII
+    # are folded, the others are folded one by one below (lower-casing makes no space).
+    spaced = np.where(is_word, codes, np.uint32(_SPACE)).tobytes()
+    out = spaced.decode("utf-32-le", "surrogatepass").lower().split()
+    if len(out) != len(starts):  # a word character that str.split takes for a space
+        out = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        special: Iterable[int] = range(len(out))
+    else:
+        # the words holding a character outside ASCII (ascending, once each)
+        inside = starts.searchsorted((is_word & (codes > 127)).nonzero()[0], side="right") - 1
+        special = sorted(set(inside.tolist()))
+    split: dict[int, tuple[str, ...]] = {}
+    for index in special:
+        pieces = fold_pieces(text[starts[index] : ends[index]])
+        if len(pieces) == 1:
+            out[index] = pieces[0]
+        else:
+            split[index] = pieces
+    if split:  # folding split a raw word, or left nothing of it
+        counts = np.ones(len(out), dtype=np.int64)
+        counts[list(split)] = [len(pieces) for pieces in split.values()]
+        out = [word for index, raw in enumerate(out) for word in split.get(index, (raw,))]
+        starts, ends = starts.repeat(counts), ends.repeat(counts)
+    return Tokens(out, starts, ends)
+
+
+_SPACE = ord(" ")
+#: ASCII bytes: word characters (``\w`` in ASCII mode) lower-cased, every other byte a space
+_ASCII_MASK_LOWER = bytes(
+    ord(chr(byte).lower()) if _ASCII_WORD.fullmatch(chr(byte)) else _SPACE for byte in range(128)
+) + bytes([_SPACE] * 128)
+#: whether each code point matches the word pattern: 0 not known yet, 1 no, 2 yes; filled in
+#: from the pattern itself as texts bring code points not seen before
+_CLASS_OF_CODE_POINT = np.zeros(sys.maxunicode + 1, dtype=np.int8)
+
+
+def _word_class(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Whether each code point of a text is a word character."""
+    known = _CLASS_OF_CODE_POINT[codes]
+    if not known.all():
+        pattern = _token_pattern()
+        for code in np.unique(codes[known == 0]).tolist():
+            _CLASS_OF_CODE_POINT[code] = 2 if pattern.fullmatch(chr(code)) else 1
+        known = _CLASS_OF_CODE_POINT[codes]
+    result: npt.NDArray[np.bool_] = known == 2
+    return result
+
+
+def _word_spans(
+    is_word: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``[start, end)`` of every maximal stretch of word characters."""
+    padded = np.zeros(is_word.shape[0] + 2, dtype=np.bool_)
+    padded[1:-1] = is_word
+    edges = (padded[1:] != padded[:-1]).nonzero()[0].astype(np.int64, copy=False)
+    return edges[0::2], edges[1::2]
 
 
 def fold(text: str) -> str:
