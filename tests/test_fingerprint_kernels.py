@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from copytrace import kernels
 from copytrace.anchors import winnow_batch
 from copytrace.config import Config
 from copytrace.fingerprint import (
@@ -271,7 +272,8 @@ print(int(kernels.fmix64(np.arange(3, dtype=np.uint64))[1]))
 
 def test_kernels_work_where_no_cache_directory_is_writable() -> None:
     # numba refuses cache=True where it finds no writable cache directory; the kernels
-    # then compile uncached (loaded alone: verify.py's kernels have no such fallback)
+    # then compile uncached (kernels.py is loaded alone, as the module every other compiled
+    # loop takes its compile helper from)
     path = Path(__file__).resolve().parents[1] / "src" / "copytrace" / "kernels.py"
     env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}
     child = subprocess.run(
@@ -282,3 +284,14 @@ def test_kernels_work_where_no_cache_directory_is_writable() -> None:
         check=True,
     )
     assert int(child.stdout) == fmix(1)
+
+
+def test_with_sets_puts_each_texts_set_after_its_shingles() -> None:
+    rng = np.random.default_rng(3)
+    texts = [rng.integers(0, 50, size=n).astype(np.uint64) for n in (0, 1, 7, 40, 0, 200)]
+    cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
+    blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
+    for i, text in enumerate(texts):
+        block = blocks[block_cuts[i] : block_cuts[i + 1]]
+        assert block[: text.shape[0]].tolist() == text.tolist()
+        assert block[text.shape[0] :].tolist() == np.unique(text).tolist()

@@ -74,10 +74,11 @@ def _verify(
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
 
-    def ordered(index: int) -> np.ndarray:
-        return ordered_shingles(texts[index], config.ngram_size)
+    def shingles(index: int) -> tuple[np.ndarray, np.ndarray]:
+        ordered = ordered_shingles(texts[index], config.ngram_size)
+        return ordered, np.unique(ordered)
 
-    return list(verify(left, right, batch, ids, ordered, config))
+    return list(verify(left, right, batch, ids, shingles, config))
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:

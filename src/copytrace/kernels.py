@@ -103,6 +103,28 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     return out
 
 
+@compiled
+def with_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
+    """Each text's ordered shingles followed by its shingle set (sorted, unique), text after
+    text: text i's block is ``blocks[block_cuts[i]:block_cuts[i + 1]]``, its ordered shingles
+    the first ``cuts[i + 1] - cuts[i]`` of it."""
+    n = cuts.shape[0] - 1
+    blocks = np.empty(2 * shingles.shape[0], dtype=np.uint64)
+    block_cuts = np.zeros(n + 1, dtype=np.int64)
+    written = 0
+    for i in range(n):
+        ordered = shingles[cuts[i] : cuts[i + 1]]
+        blocks[written : written + ordered.shape[0]] = ordered
+        written += ordered.shape[0]
+        values = np.sort(ordered)
+        for j in range(values.shape[0]):
+            if j == 0 or values[j] != values[j - 1]:
+                blocks[written] = values[j]
+                written += 1
+        block_cuts[i + 1] = written
+    return blocks[:written], block_cuts
+
+
 # --- folding ------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from copytrace import kernels
 from copytrace.anchors import anchor_pairs, anchor_span
 from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
 from copytrace.cluster import cluster
@@ -176,14 +177,16 @@ class _FingerprintTask:
     shingles: Path
 
 
-def _fingerprint_task(task: _FingerprintTask) -> tuple[FingerprintBatch, str, int, I64]:
-    """Fingerprint a batch (texts read from disk, shingles written there): (fingerprints,
-    shingle file, first shingle's index in it, cuts)."""
+def _fingerprint_task(task: _FingerprintTask) -> tuple[FingerprintBatch, str, int, I64, I64]:
+    """Fingerprint a batch (texts read from disk; each text's ordered shingles and shingle
+    set written there, see :meth:`~copytrace.spill.ShingleSpill.adopt`): (fingerprints,
+    shingle file, index of the batch's first value in it, block cuts, ordered sizes)."""
     permutations = permutations_for(task.config.num_perm, task.config.seed)
     texts = read_texts(task.texts, task.offset, task.sizes)
     batch, shingles, cuts = fingerprint_batch_with_shingles(texts, task.config, permutations)
-    name, first = write_shingles(task.shingles, shingles)
-    return batch, name, first, cuts
+    blocks, block_cuts = kernels.with_sets(shingles, cuts)
+    name, first = write_shingles(task.shingles, blocks)
+    return batch, name, first, block_cuts, np.diff(cuts)
 
 
 def _spilled_batches(
@@ -211,7 +214,7 @@ def _spilled_batches(
 
 def _fingerprinted(
     tasks: Iterable[_FingerprintTask], workers: int
-) -> Iterator[tuple[FingerprintBatch, str, int, I64]]:
+) -> Iterator[tuple[FingerprintBatch, str, int, I64, I64]]:
     """The result of each task, in order. The first PARALLEL_FROM_DOCUMENTS documents are
     done here; a corpus larger than that goes on in ``workers`` processes (a pool costs more
     than it saves on small jobs), which fingerprint while this one reads on."""
@@ -246,14 +249,15 @@ def fingerprint_documents(
     done = 0
     tasks = _spilled_batches(stream, docs, config, spill, progress)
     workers = config.workers or os.cpu_count() or 1
-    for batch, name, first, cuts in _fingerprinted(tasks, workers):
+    for batch, name, first, block_cuts, ordered_sizes in _fingerprinted(tasks, workers):
         has_words = batch.n_words > 0
         rows = np.flatnonzero(has_words)
         for index in np.flatnonzero(~has_words).tolist():
             doc_id, meta = docs.ids[done + index], docs.metas[done + index]
             skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
-        # a text without words has no shingles: dropping its cut keeps the others right
-        spill.adopt(name, first, np.concatenate(([0], cuts[1:][has_words])))
+        # a text without words has an empty block: dropping its cut keeps the others right
+        kept_cuts = np.concatenate(([0], block_cuts[1:][has_words]))
+        spill.adopt(name, first, kept_cuts, ordered_sizes[has_words])
         kept.append(rows + done)
         batches.append(batch if has_words.all() else batch.select(rows))
         done += len(batch)
@@ -375,7 +379,7 @@ def scan(
         # here meanwhile: the two stages overlap
         clock = time.perf_counter()
         verified = _collected(
-            verify(lefts, rights, prints, docs.ids, spill.ordered, config), pairs, progress
+            verify(lefts, rights, prints, docs.ids, spill.shingles, config), pairs, progress
         )
         with contextlib.ExitStack() as stack:
             handle = (

@@ -1,11 +1,13 @@
-"""Spilling per-document data to disk: texts and ordered shingles.
+"""Spilling per-document data to disk: texts, ordered shingles and shingle sets.
 
 Contract: :class:`DocumentSpill` keeps documents' texts in one file and their ids and
-metadata in memory. :class:`ShingleSpill` appends each batch's shingle hashes to one flat file of
-uint64 and keeps only the offsets (one int64 per document) in memory; :meth:`ordered` reads a
-document's ordered shingles back with ``pread``. The operating system's page cache, not the
-process, holds what is read, so a corpus's shingles never need to fit in the
-process's memory. The file lives in a temporary folder removed by :meth:`close`.
+metadata in memory. :class:`ShingleSpill` keeps, for each document, a block of uint64 on disk:
+its ordered shingle hashes followed by its shingle set (sorted, unique), written by whichever
+process computed them (:func:`write_shingles`, one file per process); in memory it keeps only
+where each block is (a few integers per document). :meth:`ShingleSpill.shingles` reads a
+document's block back with one ``pread``. The operating system's page cache, not the
+process, holds what is read, so a corpus's shingles never need to fit in the process's
+memory. The files live in a temporary folder removed by :meth:`ShingleSpill.close`.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ _WRITERS: dict[tuple[int, Path], BinaryIO] = {}
 
 
 def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
-    """Append ``shingles`` to this process's file in a spill's ``folder``: (file name, index
-    of the first one written). Any process may call it (each writes its own file), so that
-    the workers that compute shingles store them without sending them back."""
+    """Append ``shingles`` (blocks of :meth:`ShingleSpill.adopt`) to this process's file in a
+    spill's ``folder``: (file name, index of the first one written). Any process may call it
+    (each writes its own file), so that the workers that compute shingles store them without
+    sending them back."""
     key = (os.getpid(), folder)
     handle = _WRITERS.get(key)
     if handle is None or handle.closed:
@@ -45,52 +48,57 @@ def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
 
 
 class ShingleSpill:
-    """Ordered shingle hashes of documents 0..n-1, on disk."""
+    """Ordered shingle hashes and shingle sets of documents 0..n-1, on disk."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="copytrace-", dir=folder))
         self._names: dict[str, int] = {}
-        self._segments: list[tuple[int, int, I64]] = []  # (file number, first, cuts)
+        # (file number, first, block cuts, ordered shingles per document)
+        self._segments: list[tuple[int, int, I64, I64]] = []
         self._readers: list[int] | None = None
-        self._where: tuple[npt.NDArray[np.int32], I64, I64] | None = None
+        self._where: tuple[npt.NDArray[np.int32], I64, I64, I64] | None = None
 
-    def append(self, shingles: U64, cuts: I64) -> None:
-        """Add documents: document i of the batch is ``shingles[cuts[i]:cuts[i + 1]]``."""
-        self.adopt(*write_shingles(self.folder, shingles), cuts)
-
-    def adopt(self, name: str, first: int, cuts: I64) -> None:
-        """Add documents whose shingles :func:`write_shingles` wrote (in any process) to file
-        ``name`` of this spill's folder from index ``first``: document i of them is at
-        ``first + cuts[i] : first + cuts[i + 1]``."""
+    def adopt(self, name: str, first: int, block_cuts: I64, ordered_sizes: I64) -> None:
+        """Add documents whose blocks :func:`write_shingles` wrote (in any process) to file
+        ``name`` of this spill's folder from index ``first``: document i's block is at
+        ``first + block_cuts[i] : first + block_cuts[i + 1]``, its first ``ordered_sizes[i]``
+        values its ordered shingles, the rest its set (see
+        :func:`copytrace.kernels.with_sets`)."""
         if self._where is not None:
             raise RuntimeError("cannot add to a spill that has been read")
         number = self._names.setdefault(name, len(self._names))
-        self._segments.append((number, first, np.asarray(cuts, dtype=np.int64)))
+        cuts = np.asarray(block_cuts, dtype=np.int64)
+        sizes = np.asarray(ordered_sizes, dtype=np.int64)
+        self._segments.append((number, first, cuts, sizes))
 
-    def _ready(self) -> tuple[list[int], npt.NDArray[np.int32], I64, I64]:
+    def _ready(self) -> tuple[list[int], npt.NDArray[np.int32], I64, I64, I64]:
         if self._where is None:
             self._close_writer()
-            segments = self._segments or [(0, 0, np.zeros(1, dtype=np.int64))]
-            # document i is at starts[i]:ends[i] (in shingles) of file files[i]
+            empty = np.zeros(1, dtype=np.int64)
+            segments = self._segments or [(0, 0, empty, empty[:0])]
+            starts = np.concatenate([first + c[:-1] for _, first, c, _ in segments])
+            # document i's block is starts[i]:ends[i] of file files[i], its set from mids[i]
             self._where = (
                 np.concatenate(
-                    [np.full(c.shape[0] - 1, number, dtype=np.int32) for number, _, c in segments]
+                    [np.full(c.shape[0] - 1, n, dtype=np.int32) for n, _, c, _ in segments]
                 ),
-                np.concatenate([first + c[:-1] for _, first, c in segments]),
-                np.concatenate([first + c[1:] for _, first, c in segments]),
+                starts,
+                starts + np.concatenate([sizes for _, _, _, sizes in segments]),
+                np.concatenate([first + c[1:] for _, first, c, _ in segments]),
             )
         if self._readers is None:
             names = sorted(self._names, key=self._names.__getitem__)
             self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
         return self._readers, *self._where
 
-    def ordered(self, index: int) -> U64:
-        """Document ``index``'s shingle hashes in text order."""
-        readers, files, starts, ends = self._ready()
-        start, end = int(starts[index]), int(ends[index])
+    def shingles(self, index: int) -> tuple[U64, U64]:
+        """Document ``index``'s shingle hashes in text order, and its shingle set."""
+        readers, files, starts, mids, ends = self._ready()
+        start, mid, end = int(starts[index]), int(mids[index]), int(ends[index])
         # pread, not a memory map: pages read stay in the page cache, not in the process
         data = os.pread(readers[int(files[index])], (end - start) * 8, start * 8)
-        return np.frombuffer(data, dtype=np.uint64)
+        block = np.frombuffer(data, dtype=np.uint64)
+        return block[: mid - start], block[mid - start :]
 
     def __len__(self) -> int:
         return int(self._ready()[1].shape[0])

@@ -55,24 +55,6 @@ CHUNK_PAIRS = 20_000
 
 
 @compiled
-def _sets_of(ordered: U64, cuts: I64) -> tuple[U64, I64]:
-    """The sorted unique shingles of each document: document i's ordered shingles are
-    ``ordered[cuts[i]:cuts[i + 1]]``, its set is ``sets[set_cuts[i]:set_cuts[i + 1]]``."""
-    n = cuts.shape[0] - 1
-    sets = np.empty(ordered.shape[0], dtype=np.uint64)
-    set_cuts = np.zeros(n + 1, dtype=np.int64)
-    written = 0
-    for i in range(n):
-        values = np.sort(ordered[cuts[i] : cuts[i + 1]])
-        for j in range(values.shape[0]):
-            if j == 0 or values[j] != values[j - 1]:
-                sets[written] = values[j]
-                written += 1
-        set_cuts[i + 1] = written
-    return sets[:written], set_cuts
-
-
-@compiled
 def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> int:
     """:func:`longest_shared_passage` of A's ordered shingles and B's shingle set."""
     best = 0
@@ -128,22 +110,34 @@ def _measure_pairs(
     return shared, passage
 
 
+def _gathered(parts: list[tuple[U64, U64]]) -> tuple[U64, I64, U64, I64]:
+    """The documents' ordered shingles and sets as two flat arrays and their cuts."""
+    cuts = np.zeros(len(parts) + 1, dtype=np.int64)
+    set_cuts = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([ordered.shape[0] for ordered, _ in parts], out=cuts[1:])
+    np.cumsum([shingle_set.shape[0] for _, shingle_set in parts], out=set_cuts[1:])
+    empty = np.empty(0, dtype=np.uint64)
+    ordered = np.concatenate([part[0] for part in parts]) if parts else empty
+    sets = np.concatenate([part[1] for part in parts]) if parts else empty
+    return ordered, cuts, sets, set_cuts
+
+
 def verify(
     lefts: I64,
     rights: I64,
     prints: FingerprintBatch,
     ids: Sequence[str],
-    ordered_of: Callable[[int], U64],
+    shingles_of: Callable[[int], tuple[U64, U64]],
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``ordered_of(i)`` gives document i's ordered shingle hashes (from a
+    ``shingles_of(i)`` gives document i's ordered shingle hashes and its shingle set (from a
     :class:`~copytrace.spill.ShingleSpill`, or :func:`~copytrace.fingerprint.ordered_shingles`
-    of its text); they are read a chunk of pairs at a time, for the documents in them, and
-    measured in compiled loops. A pair at or above the threshold is a ``duplicate`` or
-    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
-    at least ``config.min_passage_words`` words is ``partial``.
+    of its text and their ``np.unique``); they are read a chunk of pairs at a time, for the
+    documents in them, and measured in compiled loops. A pair at or above the threshold is a
+    ``duplicate`` or ``near_duplicate``. Below it, when ``config.partial`` is on, a pair
+    sharing a passage of at least ``config.min_passage_words`` words is ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
@@ -153,11 +147,7 @@ def verify(
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
         needed = np.unique(np.concatenate((chunk_lefts, chunk_rights)))
-        parts = [ordered_of(index) for index in needed.tolist()]
-        cuts = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum([part.shape[0] for part in parts], out=cuts[1:])
-        ordered = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
-        sets, set_cuts = _sets_of(ordered, cuts)
+        ordered, cuts, sets, set_cuts = _gathered([shingles_of(i) for i in needed.tolist()])
         local_lefts = np.searchsorted(needed, chunk_lefts)
         local_rights = np.searchsorted(needed, chunk_rights)
         shared, passage = _measure_pairs(
