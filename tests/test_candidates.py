@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +150,42 @@ def test_max_bucket_caps_the_pairs_of_one_bucket() -> None:
     signatures = np.zeros((6, 4), dtype=np.uint32)
     lefts, rights = candidate_pairs(band_keys(signatures, 2, 2), max_bucket=3)
     assert _as_pairs(lefts, rights) == [(0, 1), (0, 2), (1, 2)]
+
+
+def test_candidates_read_from_disk_equal_those_found_in_memory(data_dir: Path) -> None:
+    # BBC News, fingerprinted in several batches and spilled band by band and slice by slice
+    from copytrace.anchors import anchor_pairs, anchor_span
+    from copytrace.fingerprint import FingerprintBatch, Permutations, fingerprint_batch
+    from copytrace.pipeline import find_candidates
+    from copytrace.spill import FingerprintSpill
+
+    path = data_dir / "bbc" / "docs.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    config = Config()
+    permutations = Permutations.from_seed(config.num_perm, config.seed)
+    batches = [fingerprint_batch(texts[i : i + 500], config, permutations) for i in (0, 500, 1000)]
+    whole = FingerprintBatch.concatenate(batches, config.num_perm)
+    bands, rows = bands_and_rows(config)
+    spill = FingerprintSpill(bands, rows)
+    try:
+        for batch in batches:
+            spill.add(batch)
+        found = find_candidates(spill, config, [])
+        assert spill.digests.tolist() == whole.digests.tolist()
+    finally:
+        spill.close()
+    n = len(whole)
+    lsh = candidate_pairs(band_keys(whole.signatures, bands, rows))
+    join = anchor_pairs(
+        whole.anchors,
+        whole.anchor_owners,
+        whole.anchor_positions,
+        n,
+        config.max_anchor_df,
+        anchor_span(config.min_passage_words, config.ngram_size),
+    )
+    expected = np.union1d(lsh[0] * n + lsh[1], join.lefts * n + join.rights)
+    assert join.lefts.shape[0] > 0 and lsh[0].shape[0] > 0
+    assert (found[0] * n + found[1]).tolist() == expected.tolist()

@@ -22,7 +22,7 @@ pair count. Everything is done by sorting arrays in numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,26 +86,37 @@ class AnchorJoin:
     rows: int
 
 
-def _slices(anchors: U64) -> Iterator[npt.NDArray[np.bool_] | None]:
-    """Masks of the hash slices, made one at a time (``None``: everything, for small joins)."""
-    if anchors.shape[0] <= 1 << 20:
-        yield None
-        return
-    slice_of = (anchors >> np.uint64(60)).astype(np.int8)
-    for part in range(JOIN_PARTITIONS):
-        yield slice_of == part
+#: one slice of a corpus's anchors: (hashes, owning documents, positions)
+AnchorSlice = tuple[U64, npt.NDArray[np.integer], npt.NDArray[np.integer]]
+
+
+def slice_of(anchors: U64) -> npt.NDArray[np.int8]:
+    """The hash slice (0 to JOIN_PARTITIONS - 1) of each anchor."""
+    return (anchors >> np.uint64(60)).astype(np.int8)
+
+
+def _in_memory_slices(
+    anchors: U64, owners: npt.NDArray[np.integer], positions: npt.NDArray[np.integer]
+) -> Callable[[], Iterator[AnchorSlice]]:
+    """The slices of anchors held in memory (one slice, everything, for small joins)."""
+
+    def slices() -> Iterator[AnchorSlice]:
+        if anchors.shape[0] <= 1 << 20:
+            yield anchors, owners, positions
+            return
+        parts = slice_of(anchors)
+        for part in range(JOIN_PARTITIONS):
+            mask = parts == part
+            yield anchors[mask], owners[mask], positions[mask]
+
+    return slices
 
 
 def _sorted_slice(
-    anchors: U64,
-    owners: npt.NDArray[np.integer],
-    positions: npt.NDArray[np.integer],
-    mask: npt.NDArray[np.bool_] | None,
+    anchors: U64, owners: npt.NDArray[np.integer], positions: npt.NDArray[np.integer]
 ) -> tuple[U64, npt.NDArray[np.integer], npt.NDArray[np.integer], I64, I64, I64]:
     """A slice sorted by (anchor, owner, position), its runs of equal anchors (start, size),
     and each run's document frequency."""
-    if mask is not None:
-        anchors, owners, positions = anchors[mask], owners[mask], positions[mask]
     if owners.shape[0] < 2 or bool(np.all(owners[1:] >= owners[:-1])):
         # anchors come in document order, and in text order inside a document (as
         # winnow_batch gives them): one stable sort by anchor keeps that order within it
@@ -137,16 +148,33 @@ def anchor_pairs(
     document frequency; if honouring ``max_df`` would enumerate more than ``budget`` rows, the
     ceiling is lowered to the highest that fits, and the result says so.
     """
+    if anchors.shape[0] == 0:
+        return anchor_pairs_of_slices(lambda: iter(()), n_docs, max_df, min_span, budget)
+    slices = _in_memory_slices(anchors, owners, positions)
+    return anchor_pairs_of_slices(slices, n_docs, max_df, min_span, budget)
+
+
+def anchor_pairs_of_slices(
+    slices: Callable[[], Iterator[AnchorSlice]],
+    n_docs: int,
+    max_df: int,
+    min_span: int,
+    budget: int = JOIN_BUDGET,
+) -> AnchorJoin:
+    """:func:`anchor_pairs` of anchors given a hash slice at a time (every occurrence of an
+    anchor in one slice): ``slices()`` yields them, from memory or from disk
+    (:class:`~copytrace.spill.FingerprintSpill`), and is called again if the ceiling must be
+    lowered, so that only one slice is ever held."""
     empty = np.empty(0, dtype=np.int64)
-    if n_docs < 2 or anchors.shape[0] == 0:
+    if n_docs < 2:
         return AnchorJoin(empty, empty, max_df, 0)
     # One pass prices every document frequency and, as long as the rows at max_df stay
     # within the budget (the usual case), enumerates them too. Only a corpus that would
     # exceed the budget is sorted a second time, at the lowered ceiling.
     cost = np.zeros(max_df + 1, dtype=np.int64)
     found: list[tuple[I64, I64, I64]] = []
-    for mask in _slices(anchors):
-        sorted_slice = _sorted_slice(anchors, owners, positions, mask)
+    for anchors, owners, positions in slices():
+        sorted_slice = _sorted_slice(anchors, owners, positions)
         counts, df = sorted_slice[4], sorted_slice[5]
         usable = (df >= 2) & (df <= max_df)
         np.add.at(cost, df[usable], counts[usable] * (counts[usable] - 1) // 2)
@@ -157,10 +185,9 @@ def anchor_pairs(
     within = np.flatnonzero(np.cumsum(cost) <= budget)
     ceiling = int(within[-1]) if within.shape[0] else 1
     if ceiling < max_df:
-        found = [
-            _shared_anchors(*_sorted_slice(anchors, owners, positions, mask), n_docs, ceiling)
-            for mask in _slices(anchors)
-        ]
+        found = [_shared_anchors(*_sorted_slice(*part), n_docs, ceiling) for part in slices()]
+    if not found:
+        return AnchorJoin(empty, empty, ceiling, 0)
     codes, diagonals, lefts = (np.concatenate(column) for column in zip(*found, strict=True))
     rows = int(codes.shape[0])
     left, right = _spanning_pairs(codes, diagonals, lefts, n_docs, min_span)

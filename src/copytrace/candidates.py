@@ -13,6 +13,7 @@ equal keys. Pairs come back as two aligned index arrays with ``left < right``, s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
@@ -119,20 +120,29 @@ def sorted_runs(keys: U64, docs: I64) -> tuple[U64, I64, I64, I64]:
 
 
 def candidate_pairs(keys: U64, max_bucket: int | None = None) -> tuple[I64, I64]:
-    """Unique (left, right) index pairs, left < right, of rows of ``keys`` sharing a key.
+    """Unique (left, right) index pairs, left < right, of rows of ``keys`` sharing a key
+    (:func:`candidate_pairs_of_bands` of its columns).
 
     ``max_bucket`` caps how many documents of one bucket are paired (the first ones, in
-    index order); ``None`` pairs them all. Bands are processed one at a time, so memory holds
-    one band's keys, not all of them.
+    index order); ``None`` pairs them all.
     """
     n, bands = keys.shape
+    columns = (np.ascontiguousarray(keys[:, band]) for band in range(bands))
+    return candidate_pairs_of_bands(columns, n, max_bucket)
+
+
+def candidate_pairs_of_bands(
+    bands: Iterable[U64], n: int, max_bucket: int | None = None
+) -> tuple[I64, I64]:
+    """:func:`candidate_pairs` of keys given a band at a time (each the key of documents 0 to
+    n-1 in that band, from memory or from disk), so that memory holds one band's keys."""
     empty = np.empty(0, dtype=np.int64)
     if n < 2:
         return empty, empty
     docs = np.arange(n, dtype=np.int64)
     found: list[I64] = []
-    for band in range(bands):
-        _, sorted_docs, starts, counts = sorted_runs(np.ascontiguousarray(keys[:, band]), docs)
+    for keys in bands:
+        _, sorted_docs, starts, counts = sorted_runs(keys, docs)
         if max_bucket is not None:
             counts = np.minimum(counts, max_bucket)
         pairs = pairs_within_runs(sorted_docs, starts, counts, n)

@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from copytrace import kernels
-from copytrace.anchors import anchor_pairs, anchor_span
-from copytrace.candidates import I64, band_keys, bands_and_rows, candidate_pairs
+from copytrace.anchors import anchor_pairs_of_slices, anchor_span
+from copytrace.candidates import I64, bands_and_rows, candidate_pairs_of_bands
 from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
@@ -40,7 +40,13 @@ from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pa
 from copytrace.provenance import Credit, find_credits
 from copytrace.report import json_line
 from copytrace.skips import SkipLog
-from copytrace.spill import DocumentSpill, ShingleSpill, read_texts, write_shingles
+from copytrace.spill import (
+    DocumentSpill,
+    FingerprintSpill,
+    ShingleSpill,
+    read_texts,
+    write_shingles,
+)
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 Task = TypeVar("Task")
@@ -236,15 +242,15 @@ def fingerprint_documents(
     config: Config,
     skips: SkipLog,
     spill: ShingleSpill,
+    prints: FingerprintSpill,
     progress: ProgressCallback | None = None,
-) -> tuple[DocumentSpill, FingerprintBatch]:
+) -> DocumentSpill:
     """Read ``stream`` into a :class:`~copytrace.spill.DocumentSpill` and fingerprint it as it
-    comes, in batches, with each kept document's ordered shingles added to ``spill`` (same
-    numbering as the result). A document with no words is skipped as ``empty``. The result
-    does not depend on the number of processes: a document's fingerprint does not depend on
-    the batch it is in."""
+    comes, in batches, with each kept document's shingles added to ``spill`` and its
+    fingerprints to ``prints`` (same numbering as the documents returned). A document with no
+    words is skipped as ``empty``. The result does not depend on the number of processes: a
+    document's fingerprint does not depend on the batch it is in."""
     docs = DocumentSpill()
-    batches: list[FingerprintBatch] = []
     kept: list[I64] = []
     done = 0
     tasks = _spilled_batches(stream, docs, config, spill, progress)
@@ -259,14 +265,13 @@ def fingerprint_documents(
         kept_cuts = np.concatenate(([0], block_cuts[1:][has_words]))
         spill.adopt(name, first, kept_cuts, ordered_sizes[has_words])
         kept.append(rows + done)
-        batches.append(batch if has_words.all() else batch.select(rows))
+        prints.add(batch if has_words.all() else batch.select(rows))
         done += len(batch)
         if progress is not None:
             progress("fingerprint", done, None)
-    prints = FingerprintBatch.concatenate(batches, config.num_perm)
     if len(prints) == len(docs):
-        return docs, prints
-    return docs.select(np.concatenate(kept)), prints
+        return docs
+    return docs.select(np.concatenate(kept))
 
 
 def bounded_imap(
@@ -292,20 +297,17 @@ def _process_pool(workers: int) -> multiprocessing.pool.Pool:
     return multiprocessing.get_context(method).Pool(workers)
 
 
-def find_candidates(
-    prints: FingerprintBatch, config: Config, bands: int, rows: int, notes: list[str]
-) -> tuple[I64, I64]:
+def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:
     """Candidate pairs (left < right, sorted, unique): LSH buckets, plus pairs sharing
-    winnowed anchors when partial copies are looked for. Anything the user should know
-    about how they were found is appended to ``notes``."""
+    winnowed anchors when partial copies are looked for, read from ``prints`` a band or a
+    hash slice at a time. Anything the user should know about how they were found is
+    appended to ``notes``."""
     n = len(prints)
-    lefts, rights = candidate_pairs(band_keys(prints.signatures, bands, rows))
+    lefts, rights = candidate_pairs_of_bands(prints.band_keys(), n)
     if not config.partial:
         return lefts, rights
-    join = anchor_pairs(
-        prints.anchors,
-        prints.anchor_owners,
-        prints.anchor_positions,
+    join = anchor_pairs_of_slices(
+        prints.anchor_slices,
         n,
         config.max_anchor_df,
         anchor_span(config.min_passage_words, config.ngram_size),
@@ -362,16 +364,17 @@ def scan(
     explanations: list[Explanation] = []
     summaries: list[ExplanationSummary] = []
     streamed = out is not None and config.align
+    bands, rows = bands_and_rows(config)
     spill = ShingleSpill()
+    prints = FingerprintSpill(bands, rows)
     try:
         stream = unique_documents(items, config, skips, fmt)
-        docs, prints = fingerprint_documents(stream, config, skips, spill, progress)
+        docs = fingerprint_documents(stream, config, skips, spill, prints, progress)
         # reading and fingerprinting overlap: one stage
         seconds["read_fingerprint"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        bands, rows = bands_and_rows(config)
-        lefts, rights = find_candidates(prints, config, bands, rows, notes)
+        lefts, rights = find_candidates(prints, config, notes)
         candidates = int(lefts.shape[0])
         seconds["candidates"] = time.perf_counter() - clock
 
@@ -407,12 +410,12 @@ def scan(
                 if handle is not None:
                     handle.write(done.line)
         seconds["verify_align"] = time.perf_counter() - clock
+        lengths = prints.n_words.tolist()
     finally:
         spill.close()
+        prints.close()
 
     clock = time.perf_counter()
-    lengths = prints.n_words.tolist()
-    del prints
     # partial copies share a passage, not the document: they do not merge clusters
     whole = [pair for pair in pairs if pair.verdict != "partial"]
     clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, overload
@@ -24,7 +24,9 @@ from typing import Any, BinaryIO, overload
 import numpy as np
 import numpy.typing as npt
 
-from copytrace.fingerprint import I64, U64
+from copytrace import kernels
+from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
+from copytrace.fingerprint import I64, U64, FingerprintBatch
 from copytrace.model import Document
 
 #: open shingle files by (process id, spill folder) (see :func:`write_shingles`): a forked
@@ -125,6 +127,94 @@ class ShingleSpill:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+#: an anchor occurrence on disk: hash, owning document, position in it
+_ANCHOR_RECORD = np.dtype([("anchor", "<u8"), ("owner", "<i4"), ("position", "<i4")])
+
+
+class FingerprintSpill:
+    """What candidate generation and verification need of a corpus's fingerprints, with the
+    bulk of it on disk: each LSH band's keys in a file of its own, and the winnowed anchors in
+    JOIN_PARTITIONS files by hash slice; only the digests and word counts (16 bytes a
+    document) stay in memory. Signatures are not kept: their band keys are all that is used.
+    Candidate generation then reads one band, or one slice, at a time."""
+
+    def __init__(self, bands: int, rows: int, folder: str | Path | None = None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="copytrace-prints-", dir=folder))
+        self.bands, self.rows = bands, rows
+        self._band_files = [(self.folder / f"band-{b}.u64").open("wb") for b in range(bands)]
+        self._slice_files = [
+            (self.folder / f"anchors-{s}.bin").open("wb") for s in range(JOIN_PARTITIONS)
+        ]
+        self._digests: list[U64] = []
+        self._n_words: list[I64] = []
+        self.anchors = 0
+
+    def add(self, batch: FingerprintBatch) -> None:
+        """Append a batch's documents (numbered after those already added)."""
+        first = len(self)
+        keys = kernels.band_keys(np.ascontiguousarray(batch.signatures), self.bands, self.rows)
+        for band, handle in enumerate(self._band_files):
+            handle.write(np.ascontiguousarray(keys[:, band]).tobytes())
+        records = np.empty(batch.anchors.shape[0], dtype=_ANCHOR_RECORD)
+        records["anchor"] = batch.anchors
+        records["owner"] = batch.anchor_owners.astype(np.int64) + first
+        records["position"] = batch.anchor_positions
+        parts = slice_of(batch.anchors)
+        order = np.argsort(parts, kind="stable")  # document order kept inside a slice
+        bounds = np.searchsorted(parts[order], np.arange(len(self._slice_files) + 1))
+        for part, handle in enumerate(self._slice_files):
+            handle.write(records[order[bounds[part] : bounds[part + 1]]].tobytes())
+        self.anchors += int(records.shape[0])
+        self._digests.append(batch.digests)
+        self._n_words.append(batch.n_words)
+
+    def __len__(self) -> int:
+        return sum(part.shape[0] for part in self._n_words)
+
+    def _finish(self) -> None:
+        for handle in (*self._band_files, *self._slice_files):
+            handle.close()
+        if len(self._digests) > 1:
+            self._digests = [np.concatenate(self._digests)]
+            self._n_words = [np.concatenate(self._n_words)]
+
+    @property
+    def digests(self) -> U64:
+        """Each document's digest of its folded words."""
+        self._finish()
+        return self._digests[0] if self._digests else np.empty(0, dtype=np.uint64)
+
+    @property
+    def n_words(self) -> I64:
+        """Each document's number of words."""
+        self._finish()
+        return self._n_words[0] if self._n_words else np.empty(0, dtype=np.int64)
+
+    def band_keys(self) -> Iterator[U64]:
+        """Each band's keys (one key a document), one band at a time."""
+        self._finish()
+        for band in range(self.bands):
+            yield np.fromfile(self.folder / f"band-{band}.u64", dtype=np.uint64)
+
+    def anchor_slices(self) -> Iterator[tuple[U64, I32, I32]]:
+        """The anchors one hash slice at a time: (hashes, documents, positions), in document
+        and text order."""
+        self._finish()
+        for part in range(len(self._slice_files)):
+            records = np.fromfile(self.folder / f"anchors-{part}.bin", dtype=_ANCHOR_RECORD)
+            yield (
+                np.ascontiguousarray(records["anchor"]),
+                np.ascontiguousarray(records["owner"]),
+                np.ascontiguousarray(records["position"]),
+            )
+
+    def close(self) -> None:
+        """Remove the files."""
+        for handle in (*self._band_files, *self._slice_files):
+            handle.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def read_texts(path: Path, offset: int, sizes: Sequence[int]) -> list[str]:

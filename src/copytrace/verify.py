@@ -9,13 +9,13 @@ whose exact Jaccard is at or above the threshold, or that share a passage of at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from copytrace.candidates import I64
 from copytrace.config import Config
-from copytrace.fingerprint import U64, FingerprintBatch
+from copytrace.fingerprint import U64
 from copytrace.kernels import compiled
 from copytrace.model import Pair, Verdict
 
@@ -110,6 +110,18 @@ def _measure_pairs(
     return shared, passage
 
 
+class DocumentPrints(Protocol):
+    """What verification needs of each document's fingerprint (a
+    :class:`~copytrace.fingerprint.FingerprintBatch` or a
+    :class:`~copytrace.spill.FingerprintSpill` has it)."""
+
+    @property
+    def digests(self) -> U64: ...
+
+    @property
+    def n_words(self) -> I64: ...
+
+
 def _gathered(parts: list[tuple[U64, U64]]) -> tuple[U64, I64, U64, I64]:
     """The documents' ordered shingles and sets as two flat arrays and their cuts."""
     cuts = np.zeros(len(parts) + 1, dtype=np.int64)
@@ -125,7 +137,7 @@ def _gathered(parts: list[tuple[U64, U64]]) -> tuple[U64, I64, U64, I64]:
 def verify(
     lefts: I64,
     rights: I64,
-    prints: FingerprintBatch,
+    prints: DocumentPrints,
     ids: Sequence[str],
     shingles_of: Callable[[int], tuple[U64, U64]],
     config: Config,
