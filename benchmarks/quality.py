@@ -788,7 +788,6 @@ def run_quality(
     stages = scanned.stats.seconds
     partial["seconds"] = {
         "scan": round(copytrace_seconds, 2),
-        "align": round(stages.get("align", 0.0), 2),
         "stages": {stage: round(value, 2) for stage, value in stages.items()},
         "evaluate": round(time.perf_counter() - started, 2),
     }
