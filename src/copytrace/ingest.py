@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, cast
 
+import orjson
+
 from copytrace.config import Config
 from copytrace.errors import ConfigError, DependencyError, InputError
 from copytrace.model import Document
@@ -283,23 +285,48 @@ def _lines(path: Path, skips: SkipLog) -> Iterator[tuple[int, bytes]]:
         skips.skip(str(path), number + 1, "truncated_archive", str(exc) or type(exc).__name__)
 
 
+def _fast_record(raw: bytes) -> Any:
+    """``raw`` parsed by orjson (about twice as fast as the json module), or ``None`` where
+    the json module must decide: anything orjson refuses (bad UTF-8 or JSON, a byte order
+    mark, lone surrogates, NaN, which json reads or words its error for), and any record
+    holding a number with a fraction or exponent, since orjson reads integers beyond 64 bits
+    as floats where json keeps them exact."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return None if _holds_float(record) else record
+
+
+def _holds_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_float(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_float(item) for item in value)
+    return False
+
+
 def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
     """JSON Lines: one object a line; blank lines are ignored."""
     source = str(path)
     for number, raw in _lines(path, skips):
         if not raw.strip():
             continue
-        try:
-            # a byte order mark may open the file (Windows tools write one)
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            skips.skip(source, number, "bad_json", exc.msg)
-            continue
+        record = _fast_record(raw)
+        if record is None:
+            try:
+                # a byte order mark may open the file (Windows tools write one)
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                skips.skip(source, number, "bad_json", exc.msg)
+                continue
         if not isinstance(record, dict):
             skips.skip(source, number, "not_an_object", f"a JSON {type(record).__name__}")
             continue
