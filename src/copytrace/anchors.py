@@ -252,28 +252,3 @@ def _spanning_pairs(
         found.append(c[starts[span >= min_span]])
     encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n
-
-
-def shared_runs(a: U64, b: U64, ngram_size: int, max_gap_words: int) -> list[tuple[int, int]]:
-    """Word ranges ``[start, end)`` of text A covered by shingles also in text B.
-
-    ``a`` and ``b`` are the texts' ordered shingle hashes. Runs separated by at most
-    ``max_gap_words`` unshared shingles are merged (a one-word edit breaks ``ngram_size``
-    shingles), so a passage with small edits stays one range.
-    """
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        return []
-    shared = np.isin(a, b)
-    if not shared.any():
-        return []
-    padded = np.concatenate(([False], shared, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    run_starts, run_ends = edges[0::2], edges[1::2]  # shingle index ranges [start, end)
-    merged: list[tuple[int, int]] = []
-    for start, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
-        if merged and start - merged[-1][1] <= max_gap_words:
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    # shingle i covers words i .. i+ngram_size-1
-    return [(start, end + ngram_size - 1) for start, end in merged]

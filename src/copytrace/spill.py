@@ -306,12 +306,6 @@ class DocumentSpill(Sequence[Document]):
         view._parent = self  # the file lives as long as any view of it
         return view
 
-    def text_sizes(self) -> list[int]:
-        """The size of each text in bytes (for batching)."""
-        _, offsets = self._ready()
-        sizes: list[int] = (offsets[:, 1] - offsets[:, 0]).tolist()
-        return sizes
-
     def index_of(self, doc_id: str) -> int:
         """The position of the document with id ``doc_id``."""
         if self._position is None:
