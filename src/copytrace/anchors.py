@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from copytrace import kernels
-from copytrace.candidates import I64, pair_indices_within_runs, sorted_runs
+from copytrace.candidates import I64, pair_indices_within_runs, runs_of
 from copytrace.fingerprint import U64
 
 I32 = npt.NDArray[np.int32]
@@ -124,7 +124,7 @@ def _sorted_slice(
     else:
         order = np.lexsort((positions, owners, anchors))
     anchors, owners, positions = anchors[order], owners[order], positions[order]
-    _, _, starts, counts = sorted_runs(anchors, np.arange(anchors.shape[0], dtype=np.int64))
+    starts, counts = runs_of(anchors)
     first_of_doc = np.ones(owners.shape[0], dtype=np.bool_)
     first_of_doc[1:] = (anchors[1:] != anchors[:-1]) | (owners[1:] != owners[:-1])
     df = np.add.reduceat(first_of_doc.astype(np.int64), starts) if starts.shape[0] else starts

@@ -107,16 +107,25 @@ def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
 
 def sorted_runs(keys: U64, docs: I64) -> tuple[U64, I64, I64, I64]:
     """(keys, docs) sorted by key then doc, with the start and length of each run of equal
-    keys."""
-    order = np.lexsort((docs, keys))
+    keys. Documents given in ascending order (the usual case) need one stable sort by key."""
+    if docs.shape[0] < 2 or bool(np.all(docs[1:] >= docs[:-1])):
+        order = np.argsort(keys, kind="stable")
+    else:
+        order = np.lexsort((docs, keys))
     keys, docs = keys[order], docs[order]
-    if keys.shape[0] == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return keys, docs, empty, empty
-    boundaries = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts = np.concatenate(([0], boundaries)).astype(np.int64)
-    counts = np.diff(np.concatenate((starts, [keys.shape[0]]))).astype(np.int64)
+    starts, counts = runs_of(keys)
     return keys, docs, starts, counts
+
+
+def runs_of(sorted_keys: U64) -> tuple[I64, I64]:
+    """The start and length of each run of equal values of ``sorted_keys``."""
+    if sorted_keys.shape[0] == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate(([0], boundaries)).astype(np.int64)
+    counts = np.diff(np.concatenate((starts, [sorted_keys.shape[0]]))).astype(np.int64)
+    return starts, counts
 
 
 def candidate_pairs(keys: U64, max_bucket: int | None = None) -> tuple[I64, I64]:
