@@ -45,6 +45,7 @@ _STAGE_LABELS = {
     "read": "reading",
     "fingerprint": "fingerprinting",
     "verify": "verifying pairs",
+    "align": "explaining pairs",
 }
 
 

@@ -326,11 +326,14 @@ def _collected(
     pairs: Iterable[Pair], into: list[Pair], progress: ProgressCallback | None
 ) -> Iterator[Pair]:
     """``pairs`` as they come, each also appended to ``into``."""
+    number = 0
     for number, pair in enumerate(pairs, 1):
         into.append(pair)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress("verify", number, None)
         yield pair
+    if progress is not None:
+        progress("verify", number, number)
 
 
 def scan(
