@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -184,6 +185,8 @@ def handle_errors(command: F) -> F:
             _fail(str(exc), 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except _Terminated:
+            _fail("terminated", 143)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # the last line of defence: no traceback reaches a user
@@ -198,6 +201,19 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _Terminated(Exception):
+    """SIGTERM reached the command: raised so that temporary files are removed on the way."""
+
+
+def _on_sigterm(main_pid: int) -> Callable[[int, Any], None]:
+    def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != main_pid:  # a worker process: it holds nothing to clean up
+            os._exit(128 + signum)
+        raise _Terminated
+
+    return handler
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
@@ -207,6 +223,8 @@ def _fail(message: str, code: int) -> None:
 @click.version_option(__version__, prog_name="copytrace")
 def main() -> None:
     """copytrace: find every copy of a text."""
+    # a terminated scan still removes its spill files (the default action would leave them)
+    signal.signal(signal.SIGTERM, _on_sigterm(os.getpid()))
 
 
 @contextmanager

@@ -13,6 +13,7 @@ memory. The files live in a temporary folder removed by :meth:`ShingleSpill.clos
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import weakref
@@ -28,6 +29,21 @@ from copytrace import kernels
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
 from copytrace.fingerprint import I64, U64, FingerprintBatch
 from copytrace.model import Document
+
+
+def work_folder(
+    owner: object, prefix: str, parent: str | Path | None = None
+) -> tuple[Path, weakref.finalize[..., object]]:
+    """A new private temporary folder, removed when ``owner`` is garbage-collected, when the
+    returned finalizer is called, or when the interpreter exits. The removal is registered
+    before the folder exists, so that no interruption (a SIGTERM turned into an exception)
+    can come between the two and leave the folder behind."""
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    path = base / f"{prefix}{os.getpid()}-{secrets.token_hex(6)}"
+    finalizer = weakref.finalize(owner, shutil.rmtree, path, True)
+    path.mkdir(mode=0o700)
+    return path, finalizer
+
 
 #: open shingle files by (process id, spill folder) (see :func:`write_shingles`): a forked
 #: worker inherits its parent's, and must not write through them
@@ -53,7 +69,7 @@ class ShingleSpill:
     """Ordered shingle hashes and shingle sets of documents 0..n-1, on disk."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="copytrace-", dir=folder))
+        self.folder, self._remove = work_folder(self, "copytrace-shingles-", folder)
         self._names: dict[str, int] = {}
         # (file number, first, block cuts, ordered shingles per document)
         self._segments: list[tuple[int, int, I64, I64]] = []
@@ -115,7 +131,7 @@ class ShingleSpill:
         for reader in self._readers or ():
             os.close(reader)
         self._readers = None
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._remove()
 
     def __enter__(self) -> ShingleSpill:
         return self
@@ -141,7 +157,7 @@ class FingerprintSpill:
     Candidate generation then reads one band, or one slice, at a time."""
 
     def __init__(self, bands: int, rows: int, folder: str | Path | None = None) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="copytrace-prints-", dir=folder))
+        self.folder, self._remove = work_folder(self, "copytrace-prints-", folder)
         self.bands, self.rows = bands, rows
         self._band_files = [(self.folder / f"band-{b}.u64").open("wb") for b in range(bands)]
         self._slice_files = [
@@ -214,7 +230,7 @@ class FingerprintSpill:
         """Remove the files."""
         for handle in (*self._band_files, *self._slice_files):
             handle.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._remove()
 
 
 def read_texts(path: Path, offset: int, sizes: Sequence[int]) -> list[str]:
@@ -240,8 +256,7 @@ class DocumentSpill(Sequence[Document]):
     """
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="copytrace-texts-", dir=folder))
-        self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
+        self._folder, self._finalizer = work_folder(self, "copytrace-texts-", folder)
         self._path = self._folder / "texts.utf8"
         self._handle: BinaryIO | None = self._path.open("wb")
         self._starts: list[int] = [0]
