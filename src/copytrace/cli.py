@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,7 +179,8 @@ def handle_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with _terminate_cleanly():
+                return command(*args, **kwargs)
         except ConfigError as exc:
             _fail(str(exc), 2)
         except CopytraceError as exc:
@@ -205,13 +207,24 @@ class _Terminated(Exception):
     """SIGTERM reached the command: raised so that temporary files are removed on the way."""
 
 
-def _on_sigterm(main_pid: int) -> Callable[[int, Any], None]:
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`_Terminated` in it, so that a terminated
+    scan still removes its spill files (the default action would leave them); the previous
+    handler is put back after. Worker processes reset it (see
+    :func:`copytrace.pipeline.worker_init`)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
     def handler(signum: int, frame: Any) -> None:
-        if os.getpid() != main_pid:  # a worker process: it holds nothing to clean up
-            os._exit(128 + signum)
         raise _Terminated
 
-    return handler
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str, code: int) -> None:
@@ -223,8 +236,6 @@ def _fail(message: str, code: int) -> None:
 @click.version_option(__version__, prog_name="copytrace")
 def main() -> None:
     """copytrace: find every copy of a text."""
-    # a terminated scan still removes its spill files (the default action would leave them)
-    signal.signal(signal.SIGTERM, _on_sigterm(os.getpid()))
 
 
 @contextmanager

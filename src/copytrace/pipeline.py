@@ -13,6 +13,7 @@ import itertools
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
@@ -291,10 +292,17 @@ def bounded_imap(
         yield pending.popleft().get()
 
 
+def worker_init() -> None:
+    """Run first in every pool process: SIGTERM, which the pool sends its processes when it
+    closes, takes its default action (a handler the CLI set for the main process would be
+    run only between bytecodes, and a process waiting on the pool's queue would never exit)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _process_pool(workers: int) -> multiprocessing.pool.Pool:
     # fork shares the parent's imports at no cost; elsewhere spawn is the only safe choice
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(workers)
+    return multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
 
 
 def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:

@@ -25,8 +25,8 @@ from typing import Any, BinaryIO, overload
 import numpy as np
 import numpy.typing as npt
 
-from copytrace import kernels
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
+from copytrace.candidates import band_keys
 from copytrace.fingerprint import I64, U64, FingerprintBatch
 from copytrace.model import Document
 
@@ -165,12 +165,12 @@ class FingerprintSpill:
         ]
         self._digests: list[U64] = []
         self._n_words: list[I64] = []
-        self.anchors = 0
+        self._documents = 0
 
     def add(self, batch: FingerprintBatch) -> None:
         """Append a batch's documents (numbered after those already added)."""
-        first = len(self)
-        keys = kernels.band_keys(np.ascontiguousarray(batch.signatures), self.bands, self.rows)
+        first = self._documents
+        keys = band_keys(batch.signatures, self.bands, self.rows)
         for band, handle in enumerate(self._band_files):
             handle.write(np.ascontiguousarray(keys[:, band]).tobytes())
         records = np.empty(batch.anchors.shape[0], dtype=_ANCHOR_RECORD)
@@ -182,12 +182,12 @@ class FingerprintSpill:
         bounds = np.searchsorted(parts[order], np.arange(len(self._slice_files) + 1))
         for part, handle in enumerate(self._slice_files):
             handle.write(records[order[bounds[part] : bounds[part + 1]]].tobytes())
-        self.anchors += int(records.shape[0])
         self._digests.append(batch.digests)
         self._n_words.append(batch.n_words)
+        self._documents += len(batch)
 
     def __len__(self) -> int:
-        return sum(part.shape[0] for part in self._n_words)
+        return self._documents
 
     def _finish(self) -> None:
         for handle in (*self._band_files, *self._slice_files):
