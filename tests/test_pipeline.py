@@ -329,3 +329,20 @@ def test_a_partial_copy_does_not_remove_a_document(make_text: Callable[[int, int
     result = scan([Document("source", source), Document("quoting", quoting)])
     assert [p.verdict for p in result.pairs] == ["partial"]  # found, and reported...
     assert [d.id for d in result.kept_documents()] == ["source", "quoting"]  # ...but both kept
+
+
+def test_the_deduplicated_corpus_keeps_what_json_lines_can_hold(tmp_path: Path) -> None:
+    # values orjson refuses or would read differently: an integer beyond 64 bits, a float,
+    # lone surrogates (escaped in the input), non-ASCII text; written back exactly
+    record = {
+        "id": "odd",
+        "text": "Café owners met the mayor on Tuesday \ud800 to discuss the harbour plan.",
+        "big": 123456789012345678901234567890,
+        "score": 0.25,
+        "note": "\udfff and ünïcode",
+    }
+    path = tmp_path / "odd.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="ascii")
+    scan(path, out=tmp_path / "out")
+    (line,) = (tmp_path / "out" / "deduplicated.jsonl").read_bytes().splitlines()
+    assert json.loads(line) == record

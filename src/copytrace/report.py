@@ -96,8 +96,9 @@ def json_line(row: Any) -> bytes:
     try:
         return orjson.dumps(row, default=str, option=_ORJSON_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
-        # integers beyond 64 bits, which orjson refuses and the json module writes
-        return (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        # what orjson refuses: integers beyond 64 bits, and strings holding a lone surrogate
+        # (JSON input may escape one, "\ud800"): the json module writes both, escaped
+        return (json.dumps(row, default=str) + "\n").encode("ascii")
 
 
 def write_jsonl(target: Path, rows: Iterable[Any]) -> int:
