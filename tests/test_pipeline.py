@@ -8,12 +8,15 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import copytrace
 from copytrace import Config, Document, compare, compare_files, pipeline, scan
-from copytrace.fingerprint import shingle_set
+from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
+from copytrace.skips import SkipLog
+from copytrace.spill import FingerprintSpill, ShingleSpill
 from copytrace.verify import similarity
 
 # --- the seed pair ------------------------------------------------------------------------
@@ -230,6 +233,35 @@ def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.M
     assert one.clusters == two.clusters
     assert [e.to_dict() for e in one.explanations] == [e.to_dict() for e in two.explanations]
     assert one.summaries == two.summaries
+
+
+def test_the_shingle_spill_gives_back_each_documents_shingles(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # real news fingerprinted by the main process and a pool of two, so that the shingles
+    # lie in three files; asked for in a random order, with a document asked for twice
+    path = data_dir / "bbc" / "docs.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 50_000)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_DOCUMENTS", 200)
+    config, skips = Config(workers=2), SkipLog()
+    with ShingleSpill() as spill:
+        prints = FingerprintSpill(25, 5)
+        try:
+            stream = pipeline.unique_documents([path], config, skips)
+            read = pipeline.fingerprint_documents(stream, config, skips, spill, prints)
+            assert len(list(spill.folder.glob("shingles-*"))) == 3
+            wanted = np.random.default_rng(0).permutation(len(read))[:400]
+            wanted = np.append(wanted, wanted[0])
+            ordered, cuts, sets, set_cuts = spill.gather(wanted)
+        finally:
+            prints.close()
+    assert cuts.shape == set_cuts.shape == (402,)
+    for i, index in enumerate(wanted.tolist()):
+        expected = ordered_shingles(read[index].text, config.ngram_size)
+        assert ordered[cuts[i] : cuts[i + 1]].tolist() == expected.tolist()
+        assert sets[set_cuts[i] : set_cuts[i + 1]].tolist() == np.unique(expected).tolist()
 
 
 def test_scan_files_and_documents_agree(planted: list[Document], tmp_path: Path) -> None:

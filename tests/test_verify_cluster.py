@@ -24,7 +24,7 @@ from copytrace.fingerprint import (
 )
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
-from copytrace.verify import similarity, verify
+from copytrace.verify import Gathered, gathered, similarity, verify
 
 # --- exact similarity ---------------------------------------------------------------------
 
@@ -74,11 +74,11 @@ def _verify(
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
 
-    def shingles(index: int) -> tuple[np.ndarray, np.ndarray]:
-        ordered = ordered_shingles(texts[index], config.ngram_size)
-        return ordered, np.unique(ordered)
+    def gather(indices: np.ndarray) -> Gathered:
+        ordered = [ordered_shingles(texts[i], config.ngram_size) for i in indices.tolist()]
+        return gathered([(each, np.unique(each)) for each in ordered])
 
-    return list(verify(left, right, batch, ids, shingles, config))
+    return list(verify(left, right, batch, ids, gather, config))
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:

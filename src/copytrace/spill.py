@@ -4,14 +4,15 @@ Contract: :class:`DocumentSpill` keeps documents' texts in one file and their id
 metadata in memory. :class:`ShingleSpill` keeps, for each document, a block of uint64 on disk:
 its ordered shingle hashes followed by its shingle set (sorted, unique), written by whichever
 process computed them (:func:`write_shingles`, one file per process); in memory it keeps only
-where each block is (a few integers per document). :meth:`ShingleSpill.shingles` reads a
-document's block back with one ``pread``. The operating system's page cache, not the
-process, holds what is read, so a corpus's shingles never need to fit in the process's
-memory. The files live in a temporary folder removed by :meth:`ShingleSpill.close`.
+where each block is (a few integers per document). :meth:`ShingleSpill.gather` copies the
+blocks of the documents asked for out of a memory map it closes after: the operating system's
+page cache, not the process, holds the files, so a corpus's shingles never need to fit in the
+process's memory. The files live in a temporary folder removed by :meth:`ShingleSpill.close`.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import secrets
 import shutil
@@ -28,6 +29,7 @@ import numpy.typing as npt
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
 from copytrace.candidates import band_keys
 from copytrace.fingerprint import I64, U64, FingerprintBatch
+from copytrace.kernels import compiled
 from copytrace.model import Document
 
 
@@ -109,14 +111,33 @@ class ShingleSpill:
             self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
         return self._readers, *self._where
 
-    def shingles(self, index: int) -> tuple[U64, U64]:
-        """Document ``index``'s shingle hashes in text order, and its shingle set."""
+    def gather(self, indices: I64) -> tuple[U64, I64, U64, I64]:
+        """The ordered shingles and shingle sets of documents ``indices``, in that order, as
+        two flat arrays and their cuts: (ordered, cuts, sets, set_cuts), document
+        ``indices[i]``'s ordered shingles being ``ordered[cuts[i]:cuts[i + 1]]``.
+
+        Each file is mapped for the copy and unmapped after it: only the pages of the
+        documents asked for are read, and they do not stay in the process."""
         readers, files, starts, mids, ends = self._ready()
-        start, mid, end = int(starts[index]), int(mids[index]), int(ends[index])
-        # pread, not a memory map: pages read stay in the page cache, not in the process
-        data = os.pread(readers[int(files[index])], (end - start) * 8, start * 8)
-        block = np.frombuffer(data, dtype=np.uint64)
-        return block[: mid - start], block[mid - start :]
+        wanted = np.asarray(indices, dtype=np.int64)
+        first, middle, last = starts[wanted], mids[wanted], ends[wanted]
+        cuts = np.zeros(wanted.shape[0] + 1, dtype=np.int64)
+        set_cuts = np.zeros(wanted.shape[0] + 1, dtype=np.int64)
+        np.cumsum(middle - first, out=cuts[1:])
+        np.cumsum(last - middle, out=set_cuts[1:])
+        ordered = np.empty(int(cuts[-1]), dtype=np.uint64)
+        sets = np.empty(int(set_cuts[-1]), dtype=np.uint64)
+        owners = files[wanted]
+        for number, reader in enumerate(readers):
+            mine = np.flatnonzero(owners == number)
+            if mine.shape[0] == 0 or os.fstat(reader).st_size == 0:
+                continue
+            with mmap.mmap(reader, 0, access=mmap.ACCESS_READ) as mapped:
+                source = np.frombuffer(mapped, dtype=np.uint64)
+                _copy_blocks(source, first[mine], middle[mine], ordered, cuts[mine])
+                _copy_blocks(source, middle[mine], last[mine], sets, set_cuts[mine])
+                del source  # the map cannot close while an array holds it
+        return ordered, cuts, sets, set_cuts
 
     def __len__(self) -> int:
         return int(self._ready()[1].shape[0])
@@ -143,6 +164,17 @@ class ShingleSpill:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@compiled
+def _copy_blocks(source: U64, starts: I64, ends: I64, out: U64, out_starts: I64) -> None:
+    """``out[out_starts[i] : out_starts[i] + ends[i] - starts[i]] = source[starts[i]:ends[i]]``
+    for each i."""
+    for i in range(starts.shape[0]):
+        at = out_starts[i]
+        for j in range(starts[i], ends[i]):
+            out[at] = source[j]
+            at += 1
 
 
 #: an anchor occurrence on disk: hash, owning document, position in it

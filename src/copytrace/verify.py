@@ -122,8 +122,14 @@ class DocumentPrints(Protocol):
     def n_words(self) -> I64: ...
 
 
-def _gathered(parts: list[tuple[U64, U64]]) -> tuple[U64, I64, U64, I64]:
-    """The documents' ordered shingles and sets as two flat arrays and their cuts."""
+#: documents' ordered shingles and shingle sets as two flat arrays and their cuts:
+#: (ordered, cuts, sets, set_cuts), the i-th document's ordered shingles being
+#: ``ordered[cuts[i]:cuts[i + 1]]`` and its set ``sets[set_cuts[i]:set_cuts[i + 1]]``
+Gathered = tuple[U64, I64, U64, I64]
+
+
+def gathered(parts: Sequence[tuple[U64, U64]]) -> Gathered:
+    """:data:`Gathered` of documents given as (ordered shingles, shingle set) each."""
     cuts = np.zeros(len(parts) + 1, dtype=np.int64)
     set_cuts = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([ordered.shape[0] for ordered, _ in parts], out=cuts[1:])
@@ -139,17 +145,18 @@ def verify(
     rights: I64,
     prints: DocumentPrints,
     ids: Sequence[str],
-    shingles_of: Callable[[int], tuple[U64, U64]],
+    gather: Callable[[I64], Gathered],
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``shingles_of(i)`` gives document i's ordered shingle hashes and its shingle set (from a
-    :class:`~copytrace.spill.ShingleSpill`, or :func:`~copytrace.fingerprint.ordered_shingles`
-    of its text and their ``np.unique``); they are read a chunk of pairs at a time, for the
-    documents in them, and measured in compiled loops. A pair at or above the threshold is a
-    ``duplicate`` or ``near_duplicate``. Below it, when ``config.partial`` is on, a pair
-    sharing a passage of at least ``config.min_passage_words`` words is ``partial``.
+    ``gather(indices)`` gives the documents' ordered shingle hashes and shingle sets
+    (:data:`Gathered`; :meth:`~copytrace.spill.ShingleSpill.gather` reads them from disk,
+    :func:`gathered` puts together ones in memory); they are asked for a chunk of pairs at a
+    time, for the documents in them, and measured in compiled loops. A pair at or above the
+    threshold is a ``duplicate`` or ``near_duplicate``. Below it, when ``config.partial`` is
+    on, a pair sharing a passage of at least ``config.min_passage_words`` words is
+    ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
@@ -159,7 +166,7 @@ def verify(
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
         needed = np.unique(np.concatenate((chunk_lefts, chunk_rights)))
-        ordered, cuts, sets, set_cuts = _gathered([shingles_of(i) for i in needed.tolist()])
+        ordered, cuts, sets, set_cuts = gather(needed)
         local_lefts = np.searchsorted(needed, chunk_lefts)
         local_rights = np.searchsorted(needed, chunk_rights)
         shared, passage = _measure_pairs(
