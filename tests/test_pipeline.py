@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import copytrace
-from copytrace import Config, Document, compare, compare_files, pipeline, scan
+from copytrace import Config, Document, batches, compare, compare_files, pipeline, scan
 from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
 from copytrace.skips import SkipLog
@@ -221,8 +221,8 @@ def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.M
     docs = data_dir / "bbc" / "docs.jsonl"
     if not docs.is_file():
         pytest.skip(f"{docs} not found")
-    monkeypatch.setattr(pipeline, "BATCH_BYTES", 50_000)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM_DOCUMENTS", 200)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 50_000)
+    monkeypatch.setattr(batches, "PARALLEL_FROM_DOCUMENTS", 200)
     monkeypatch.setattr(pipeline, "PARALLEL_FROM_PAIRS", 10)
     monkeypatch.setattr(pipeline, "EXPLAIN_CHUNK", 16)
     one = scan(docs, Config(workers=1))
@@ -243,14 +243,13 @@ def test_the_shingle_spill_gives_back_each_documents_shingles(
     path = data_dir / "bbc" / "docs.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found")
-    monkeypatch.setattr(pipeline, "BATCH_BYTES", 50_000)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM_DOCUMENTS", 200)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 50_000)
+    monkeypatch.setattr(batches, "PARALLEL_FROM_DOCUMENTS", 200)
     config, skips = Config(workers=2), SkipLog()
     with ShingleSpill() as spill:
         prints = FingerprintSpill(25, 5)
         try:
-            stream = pipeline.unique_documents([path], config, skips)
-            read = pipeline.fingerprint_documents(stream, config, skips, spill, prints)
+            read = batches.fingerprint_documents([path], config, skips, spill, prints)
             assert len(list(spill.folder.glob("shingles-*"))) == 3
             wanted = np.random.default_rng(0).permutation(len(read))[:400]
             wanted = np.append(wanted, wanted[0])

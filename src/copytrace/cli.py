@@ -37,7 +37,8 @@ from copytrace import __version__
 from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
 from copytrace.ingest import FORMATS, read_document_file
-from copytrace.pipeline import ProgressCallback, ScanResult, compare, scan
+from copytrace.model import ProgressCallback
+from copytrace.pipeline import ScanResult, compare, scan
 from copytrace.report import DEDUP_FORMATS, write_comparison_html
 from copytrace.textview import comparison_view
 
@@ -212,7 +213,7 @@ def _terminate_cleanly() -> Iterator[None]:
     """While a command runs, SIGTERM raises :class:`_Terminated` in it, so that a terminated
     scan still removes its spill files (the default action would leave them); the previous
     handler is put back after. Worker processes reset it (see
-    :func:`copytrace.pipeline.worker_init`)."""
+    :func:`copytrace.pool.worker_init`)."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set signal handlers
         return

@@ -62,6 +62,8 @@ _EXTENSIONS = {
     ".arc": "warc",
 }
 FORMATS: tuple[str, ...] = ("auto", "txt", "jsonl", "csv", "parquet", "html", "warc")
+#: JSON Lines are read this many bytes at a time (:func:`line_blocks`)
+BLOCK_BYTES = 1 << 22
 
 
 def detect_format(path: Path) -> str | None:
@@ -134,6 +136,16 @@ def read_documents(
     """Documents of every input file, in order (see the module docstring)."""
     config = config or Config()
     skips = skips if skips is not None else SkipLog(config.strict)
+    for path, name, chosen in input_files(inputs, skips, fmt):
+        yield from read_file(path, name, chosen, config, skips)
+
+
+def input_files(
+    inputs: Iterable[str | Path], skips: SkipLog, fmt: str = "auto"
+) -> Iterator[tuple[Path, str, str]]:
+    """(file, name, format) of each input file whose format is known (``fmt``, or found from
+    its extension or its first bytes; one whose format is not is a counted
+    ``unknown_format`` skip). ``name`` is as in :func:`iter_input_files`."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     for path, name in iter_input_files(inputs, fmt):
@@ -145,10 +157,17 @@ def read_documents(
                 "unknown_format",
                 "neither extension nor content recognised; name the format with --format",
             )
-        elif chosen == "txt":
-            yield from read_txt(path, config, skips, doc_id=name)
         else:
-            yield from _reader(chosen)(path, config, skips)
+            yield path, name, chosen
+
+
+def read_file(
+    path: Path, name: str, fmt: str, config: Config, skips: SkipLog
+) -> Iterator[Document]:
+    """The documents of one file of format ``fmt`` (a text file's one document is ``name``)."""
+    if fmt == "txt":
+        return read_txt(path, config, skips, doc_id=name)
+    return _reader(fmt)(path, config, skips)
 
 
 def _reader(fmt: str) -> Reader:
@@ -207,7 +226,7 @@ def _split_record(
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    """The decompressed bytes of ``path`` (.gz and .zst by extension)."""
+    """The decompressed bytes of ``path`` (.gz and .zst by extension), buffered."""
     suffix = path.suffix.lower()
     if suffix == ".gz":
         return cast(IO[bytes], gzip.open(path, "rb"))
@@ -271,18 +290,39 @@ class _ZstdStream(io.RawIOBase):
 _TRUNCATION_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
 
 
-def _lines(path: Path, skips: SkipLog) -> Iterator[tuple[int, bytes]]:
-    """Numbered raw lines of a possibly compressed file; a damaged archive ends the stream
-    with one counted ``truncated_archive`` skip, after every line before the damage."""
-    number = 0
+def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines of a possibly compressed file, each with the number of its first
+    line: about ``size`` bytes each, cut after a newline (a longer line makes a longer block).
+    A damaged archive ends the blocks with one counted ``truncated_archive`` skip, after every
+    whole line before the damage."""
+    number = 1  # of the next block's first line
+    pending: list[bytes] = []
+    held = 0  # bytes in pending
     try:
-        with _open_binary(path) as handle:
-            for number, raw in enumerate(handle, start=1):
-                yield number, raw
+        with _open_binary(path) as opened:
+            # read1: what one read gives; data before damage is not lost inside a long read
+            handle = cast(io.BufferedIOBase, opened)
+            while chunk := handle.read1(size):
+                pending.append(chunk)
+                held += len(chunk)
+                if held < size or b"\n" not in chunk:
+                    continue
+                data = b"".join(pending)
+                cut = data.rindex(b"\n") + 1
+                yield number, data[:cut]
+                number += data.count(b"\n", 0, cut)
+                pending, held = [data[cut:]], len(data) - cut
+        if held:
+            yield number, b"".join(pending)
     except _TRUNCATION_ERRORS as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
-        skips.skip(str(path), number + 1, "truncated_archive", str(exc) or type(exc).__name__)
+        data = b"".join(pending)
+        whole = data[: data.rfind(b"\n") + 1]  # a line cut by the damage is lost
+        if whole:
+            yield number, whole
+            number += whole.count(b"\n")
+        skips.skip(str(path), number, "truncated_archive", str(exc) or type(exc).__name__)
 
 
 def _fast_record(raw: bytes) -> Any:
@@ -299,19 +339,27 @@ def _fast_record(raw: bytes) -> Any:
 
 
 def _holds_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_float(item) for item in value)
-    return False
+    kind = type(value)
+    if kind is dict:
+        return any(type(item) is not str and _holds_float(item) for item in value.values())
+    if kind is list:
+        return any(type(item) is not str and _holds_float(item) for item in value)
+    return kind is float
 
 
 def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
     """JSON Lines: one object a line; blank lines are ignored."""
     source = str(path)
-    for number, raw in _lines(path, skips):
+    for first, block in line_blocks(path, skips):
+        yield from jsonl_documents(block, first, source, config, skips)
+
+
+def jsonl_documents(
+    block: bytes, first: int, source: str, config: Config, skips: SkipLog
+) -> Iterator[Document]:
+    """The documents of a block of JSON Lines (:func:`line_blocks`) whose first line is line
+    ``first`` of ``source``, each record that cannot be one a counted skip."""
+    for number, raw in enumerate(block.split(b"\n"), start=first):
         if not raw.strip():
             continue
         record = _fast_record(raw)

@@ -6,7 +6,7 @@ into a normalised copy, so a reported span can be cut out of what the user gave.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from copytrace.explain import Explanation
 
 Verdict = Literal["duplicate", "near_duplicate", "partial"]
+
+#: how long-running work reports its progress: (stage name, items done, items in all or None
+#: when not known)
+ProgressCallback = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,56 +10,40 @@ import collections
 import contextlib
 import functools
 import itertools
-import multiprocessing
-import multiprocessing.pool
 import os
-import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
-from copytrace import kernels
 from copytrace.anchors import anchor_pairs_of_slices, anchor_span
+from copytrace.batches import fingerprint_documents, permutations_for
 from copytrace.candidates import I64, bands_and_rows, candidate_pairs_of_bands
 from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
-from copytrace.fingerprint import (
-    BATCH_BYTES,
-    FingerprintBatch,
-    Permutations,
-    fingerprint_batch_with_shingles,
-    fingerprint_text,
-    ordered_shingles,
+from copytrace.fingerprint import fingerprint_text, ordered_shingles
+from copytrace.ingest import read_document_file
+from copytrace.model import (
+    Cluster,
+    Comparison,
+    ComparisonVerdict,
+    Document,
+    Pair,
+    ProgressCallback,
+    Skip,
 )
-from copytrace.ingest import read_document_file, read_documents
-from copytrace.model import Cluster, Comparison, ComparisonVerdict, Document, Pair, Skip
+from copytrace.pool import bounded_imap, process_pool
 from copytrace.provenance import Credit, find_credits
 from copytrace.report import json_line
 from copytrace.skips import SkipLog
-from copytrace.spill import (
-    DocumentSpill,
-    FingerprintSpill,
-    ShingleSpill,
-    read_texts,
-    write_shingles,
-)
+from copytrace.spill import DocumentSpill, FingerprintSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
 
-Task = TypeVar("Task")
-Result = TypeVar("Result")
-
-#: progress callback: (stage name, items done, items in all or None when unknown)
-ProgressCallback = Callable[[str, int, int | None], None]
-
 _PROGRESS_EVERY = 500
-#: the first this many documents are fingerprinted in the main process: a smaller job is done
-#: before a pool would have started
-PARALLEL_FROM_DOCUMENTS = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,178 +115,6 @@ class ScanResult:
             if member != found.representative
         }
         return (doc for doc in self.documents if doc.id not in dropped)
-
-
-def unique_documents(
-    inputs: Iterable[str | Path] | Iterable[Document],
-    config: Config,
-    skips: SkipLog,
-    fmt: str = "auto",
-) -> Iterator[Document]:
-    """The documents of ``inputs`` (paths or Documents) as they are read, a repeated id
-    dropped as a counted skip."""
-    items = list(inputs) if not isinstance(inputs, str | Path) else [inputs]
-    docs_given = [item for item in items if isinstance(item, Document)]
-    paths = [item for item in items if not isinstance(item, Document)]
-    stream: Iterable[Document] = docs_given
-    if paths:
-        stream = _chain(docs_given, read_documents(paths, config, skips, fmt))
-    seen: set[str] = set()
-    for doc in stream:
-        if doc.id in seen:
-            skips.skip(
-                str(doc.meta.get("path", doc.id)),
-                None,
-                "duplicate_id",
-                f"id {doc.id!r} was already read",
-            )
-            continue
-        seen.add(doc.id)
-        yield doc
-
-
-def _chain(first: Iterable[Document], second: Iterable[Document]) -> Iterator[Document]:
-    yield from first
-    yield from second
-
-
-@functools.cache
-def permutations_for(num_perm: int, seed: int) -> Permutations:
-    """The MinHash hashing of a setting, built once per process."""
-    return Permutations.from_seed(num_perm, seed)
-
-
-@dataclass(frozen=True, slots=True)
-class _FingerprintTask:
-    """A batch of texts to fingerprint: where they lie in a document spill's file, and the
-    folder of the shingle spill their shingles go to."""
-
-    texts: Path
-    offset: int
-    sizes: list[int]
-    config: Config
-    shingles: Path
-
-
-def _fingerprint_task(task: _FingerprintTask) -> tuple[FingerprintBatch, str, int, I64, I64]:
-    """Fingerprint a batch (texts read from disk; each text's ordered shingles and shingle
-    set written there, see :meth:`~copytrace.spill.ShingleSpill.adopt`): (fingerprints,
-    shingle file, index of the batch's first value in it, block cuts, ordered sizes)."""
-    permutations = permutations_for(task.config.num_perm, task.config.seed)
-    texts = read_texts(task.texts, task.offset, task.sizes)
-    batch, shingles, cuts = fingerprint_batch_with_shingles(texts, task.config, permutations)
-    blocks, block_cuts = kernels.with_sets(shingles, cuts)
-    name, first = write_shingles(task.shingles, blocks)
-    return batch, name, first, block_cuts, np.diff(cuts)
-
-
-def _spilled_batches(
-    stream: Iterable[Document],
-    docs: DocumentSpill,
-    config: Config,
-    shingles: ShingleSpill,
-    progress: ProgressCallback | None,
-) -> Iterator[_FingerprintTask]:
-    """The documents of ``stream`` in batches of about BATCH_BYTES characters (a larger text
-    goes alone), each appended to ``docs`` as it is read; a batch is given by where its
-    texts lie, so that no text travels between processes."""
-    start = size = 0
-    for doc in stream:
-        if len(docs) > start and size + len(doc.text) > BATCH_BYTES:
-            yield _FingerprintTask(*docs.written(start, len(docs)), config, shingles.folder)
-            start, size = len(docs), 0
-        docs.append(doc)
-        size += len(doc.text)
-        if progress is not None and len(docs) % _PROGRESS_EVERY == 0:
-            progress("read", len(docs), None)
-    if len(docs) > start:
-        yield _FingerprintTask(*docs.written(start, len(docs)), config, shingles.folder)
-
-
-def _fingerprinted(
-    tasks: Iterable[_FingerprintTask], workers: int
-) -> Iterator[tuple[FingerprintBatch, str, int, I64, I64]]:
-    """The result of each task, in order. The first PARALLEL_FROM_DOCUMENTS documents are
-    done here; a corpus larger than that goes on in ``workers`` processes (a pool costs more
-    than it saves on small jobs), which fingerprint while this one reads on."""
-    remaining = iter(tasks)
-    done = 0
-    for task in remaining:
-        yield _fingerprint_task(task)
-        done += len(task.sizes)
-        if workers > 1 and done >= PARALLEL_FROM_DOCUMENTS:
-            break
-    else:
-        return
-    with _process_pool(workers) as pool:
-        yield from bounded_imap(pool, _fingerprint_task, remaining, 2 * workers)
-
-
-def fingerprint_documents(
-    stream: Iterable[Document],
-    config: Config,
-    skips: SkipLog,
-    spill: ShingleSpill,
-    prints: FingerprintSpill,
-    progress: ProgressCallback | None = None,
-) -> DocumentSpill:
-    """Read ``stream`` into a :class:`~copytrace.spill.DocumentSpill` and fingerprint it as it
-    comes, in batches, with each kept document's shingles added to ``spill`` and its
-    fingerprints to ``prints`` (same numbering as the documents returned). A document with no
-    words is skipped as ``empty``. The result does not depend on the number of processes: a
-    document's fingerprint does not depend on the batch it is in."""
-    docs = DocumentSpill()
-    kept: list[I64] = []
-    done = 0
-    tasks = _spilled_batches(stream, docs, config, spill, progress)
-    workers = config.workers or os.cpu_count() or 1
-    for batch, name, first, block_cuts, ordered_sizes in _fingerprinted(tasks, workers):
-        has_words = batch.n_words > 0
-        rows = np.flatnonzero(has_words)
-        for index in np.flatnonzero(~has_words).tolist():
-            doc_id, meta = docs.ids[done + index], docs.metas[done + index]
-            skips.skip(str(meta.get("path", doc_id)), None, "empty", "no words")
-        # a text without words has an empty block: dropping its cut keeps the others right
-        kept_cuts = np.concatenate(([0], block_cuts[1:][has_words]))
-        spill.adopt(name, first, kept_cuts, ordered_sizes[has_words])
-        kept.append(rows + done)
-        prints.add(batch if has_words.all() else batch.select(rows))
-        done += len(batch)
-        if progress is not None:
-            progress("fingerprint", done, None)
-    if len(prints) == len(docs):
-        return docs
-    return docs.select(np.concatenate(kept))
-
-
-def bounded_imap(
-    pool: multiprocessing.pool.Pool,
-    function: Callable[[Task], Result],
-    tasks: Iterable[Task],
-    ahead: int,
-) -> Iterator[Result]:
-    """``pool.imap`` with at most ``ahead`` tasks in flight. The pool's own imap reads its
-    task iterator to the end at once, which would put a whole corpus's texts in its queue."""
-    pending: collections.deque[multiprocessing.pool.AsyncResult[Result]] = collections.deque()
-    for task in tasks:
-        pending.append(pool.apply_async(function, (task,)))
-        if len(pending) >= ahead:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
-
-
-def worker_init() -> None:
-    """Run first in every pool process: SIGTERM, which the pool sends its processes when it
-    closes, takes its default action (a handler the CLI set for the main process would be
-    run only between bytecodes, and a process waiting on the pool's queue would never exit)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _process_pool(workers: int) -> multiprocessing.pool.Pool:
-    # fork shares the parent's imports at no cost; elsewhere spawn is the only safe choice
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
 
 
 def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:
@@ -379,8 +191,7 @@ def scan(
     spill = ShingleSpill()
     prints = FingerprintSpill(bands, rows)
     try:
-        stream = unique_documents(items, config, skips, fmt)
-        docs = fingerprint_documents(stream, config, skips, spill, prints, progress)
+        docs = fingerprint_documents(items, config, skips, spill, prints, progress, fmt)
         # reading and fingerprinting overlap: one stage
         seconds["read_fingerprint"] = time.perf_counter() - clock
 
@@ -538,7 +349,7 @@ def explain_pairs(
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
-            pool = stack.enter_context(_process_pool(workers))
+            pool = stack.enter_context(process_pool(workers))
             results: Iterable[list[ExplainedPair]] = bounded_imap(
                 pool, _explain_task, tasks(), 2 * workers
             )

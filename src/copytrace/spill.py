@@ -12,6 +12,7 @@ process's memory. The files live in a temporary folder removed by :meth:`Shingle
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
 import secrets
@@ -24,7 +25,6 @@ from types import TracebackType
 from typing import Any, BinaryIO, overload
 
 import numpy as np
-import numpy.typing as npt
 
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
 from copytrace.candidates import band_keys
@@ -47,24 +47,113 @@ def work_folder(
     return path, finalizer
 
 
-#: open shingle files by (process id, spill folder) (see :func:`write_shingles`): a forked
-#: worker inherits its parent's, and must not write through them
+#: each process's open file in a spill folder, by (process id, folder) (see
+#: :func:`append_to_own_file`): a forked worker inherits its parent's, and must not write
+#: through them
 _WRITERS: dict[tuple[int, Path], BinaryIO] = {}
+
+
+def append_to_own_file(folder: Path, stem: str, data: bytes) -> tuple[str, int]:
+    """Append ``data`` to this process's file ``<stem>-<process id>`` in a spill's ``folder``:
+    (file name, byte offset it was written at). Any process may call it (each writes its
+    own file), so that the workers that read or compute a spill's data store it without
+    sending it back; it is flushed at once, readable by the process that reads the spill."""
+    key = (os.getpid(), folder)
+    handle = _WRITERS.get(key)
+    if handle is None or handle.closed:
+        handle = _WRITERS[key] = (folder / f"{stem}-{os.getpid()}").open("ab")
+    offset = handle.tell()
+    handle.write(data)
+    handle.flush()
+    return Path(handle.name).name, offset
 
 
 def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
     """Append ``shingles`` (blocks of :meth:`ShingleSpill.adopt`) to this process's file in a
-    spill's ``folder``: (file name, index of the first one written). Any process may call it
-    (each writes its own file), so that the workers that compute shingles store them without
-    sending them back."""
-    key = (os.getpid(), folder)
-    handle = _WRITERS.get(key)
-    if handle is None or handle.closed:
-        handle = _WRITERS[key] = (folder / f"shingles-{os.getpid()}.u64").open("ab")
-    first = handle.tell() // 8
-    handle.write(np.ascontiguousarray(shingles, dtype=np.uint64).tobytes())
-    handle.flush()  # readable by the process that reads the spill
-    return Path(handle.name).name, first
+    shingle spill's ``folder``: (file name, index of the first value written)."""
+    data = np.ascontiguousarray(shingles, dtype=np.uint64).tobytes()
+    name, offset = append_to_own_file(folder, "shingles", data)
+    return name, offset // 8
+
+
+def write_texts(folder: Path, texts: Sequence[str]) -> tuple[str, I64]:
+    """Append ``texts`` (UTF-8, a lone surrogate kept) to this process's file in a document
+    spill's ``folder``: (file name, byte offsets: text i is ``[starts[i], starts[i + 1])``)."""
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    name, offset = append_to_own_file(folder, "texts", b"".join(encoded))
+    starts = np.full(len(encoded) + 1, offset, dtype=np.int64)
+    np.cumsum([len(data) for data in encoded], out=starts[1:])
+    starts[1:] += offset
+    return name, starts
+
+
+def read_texts(path: Path, starts: I64) -> list[str]:
+    """The texts :func:`write_texts` wrote to ``path`` at ``starts``, read with one
+    ``pread``."""
+    first = int(starts[0])
+    with path.open("rb") as handle:
+        data = os.pread(handle.fileno(), int(starts[-1]) - first, first)
+    bounds = (starts - first).tolist()
+    return [
+        data[begin:end].decode("utf-8", "surrogatepass")
+        for begin, end in itertools.pairwise(bounds)
+    ]
+
+
+class _Places:
+    """Where each document's data lies in the files of a spill's folder: the file's number
+    and some columns of offsets in it, added a batch at a time, then read."""
+
+    def __init__(self, folder: Path, columns: int) -> None:
+        self.folder = folder
+        self._columns = columns
+        self._names: dict[str, int] = {}
+        self._parts: list[tuple[int, tuple[I64, ...]]] = []
+        self._arrays: tuple[I32, tuple[I64, ...]] | None = None
+        self._readers: list[int] | None = None
+
+    def add(self, name: str, *columns: I64) -> None:
+        """Add documents whose data lies in file ``name``, at ``columns`` (one value each)."""
+        if self._arrays is not None:
+            raise RuntimeError("cannot add to a spill that has been read")
+        number = self._names.setdefault(name, len(self._names))
+        self._parts.append((number, tuple(np.asarray(c, dtype=np.int64) for c in columns)))
+
+    def arrays(self) -> tuple[I32, tuple[I64, ...]]:
+        """Each document's file number and columns, all added so far; nothing can be added
+        after (this process's own file is closed)."""
+        if self._arrays is None:
+            writer = _WRITERS.pop((os.getpid(), self.folder), None)
+            if writer is not None:
+                writer.close()
+            files = [np.full(cols[0].shape[0], n, dtype=np.int32) for n, cols in self._parts]
+            self._arrays = (
+                np.concatenate(files) if files else np.empty(0, dtype=np.int32),
+                tuple(
+                    np.concatenate([cols[c] for _, cols in self._parts])
+                    if self._parts
+                    else np.empty(0, dtype=np.int64)
+                    for c in range(self._columns)
+                ),
+            )
+            self._parts = []
+        return self._arrays
+
+    def readers(self) -> list[int]:
+        """A read-only descriptor of each file, by number."""
+        if self._readers is None:
+            names = sorted(self._names, key=self._names.__getitem__)
+            self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
+        return self._readers
+
+    def close(self) -> None:
+        """Close the files (this process's writer too)."""
+        writer = _WRITERS.pop((os.getpid(), self.folder), None)
+        if writer is not None:
+            writer.close()
+        for reader in self._readers or ():
+            os.close(reader)
+        self._readers = None
 
 
 class ShingleSpill:
@@ -72,44 +161,15 @@ class ShingleSpill:
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder, self._remove = work_folder(self, "copytrace-shingles-", folder)
-        self._names: dict[str, int] = {}
-        # (file number, first, block cuts, ordered shingles per document)
-        self._segments: list[tuple[int, int, I64, I64]] = []
-        self._readers: list[int] | None = None
-        self._where: tuple[npt.NDArray[np.int32], I64, I64, I64] | None = None
+        # document i's block is [starts[i], ends[i]) of its file, its set from mids[i]
+        self._places = _Places(self.folder, 3)
 
-    def adopt(self, name: str, first: int, block_cuts: I64, ordered_sizes: I64) -> None:
+    def adopt(self, name: str, starts: I64, ends: I64, ordered_sizes: I64) -> None:
         """Add documents whose blocks :func:`write_shingles` wrote (in any process) to file
-        ``name`` of this spill's folder from index ``first``: document i's block is at
-        ``first + block_cuts[i] : first + block_cuts[i + 1]``, its first ``ordered_sizes[i]``
-        values its ordered shingles, the rest its set (see
-        :func:`copytrace.kernels.with_sets`)."""
-        if self._where is not None:
-            raise RuntimeError("cannot add to a spill that has been read")
-        number = self._names.setdefault(name, len(self._names))
-        cuts = np.asarray(block_cuts, dtype=np.int64)
-        sizes = np.asarray(ordered_sizes, dtype=np.int64)
-        self._segments.append((number, first, cuts, sizes))
-
-    def _ready(self) -> tuple[list[int], npt.NDArray[np.int32], I64, I64, I64]:
-        if self._where is None:
-            self._close_writer()
-            empty = np.zeros(1, dtype=np.int64)
-            segments = self._segments or [(0, 0, empty, empty[:0])]
-            starts = np.concatenate([first + c[:-1] for _, first, c, _ in segments])
-            # document i's block is starts[i]:ends[i] of file files[i], its set from mids[i]
-            self._where = (
-                np.concatenate(
-                    [np.full(c.shape[0] - 1, n, dtype=np.int32) for n, _, c, _ in segments]
-                ),
-                starts,
-                starts + np.concatenate([sizes for _, _, _, sizes in segments]),
-                np.concatenate([first + c[1:] for _, first, c, _ in segments]),
-            )
-        if self._readers is None:
-            names = sorted(self._names, key=self._names.__getitem__)
-            self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
-        return self._readers, *self._where
+        ``name`` of this spill's folder: document i's block is values ``starts[i]`` to
+        ``ends[i] - 1``, its first ``ordered_sizes[i]`` values its ordered shingles, the rest
+        its set (see :func:`copytrace.kernels.with_sets`)."""
+        self._places.add(name, starts, np.asarray(starts) + ordered_sizes, ends)
 
     def gather(self, indices: I64) -> tuple[U64, I64, U64, I64]:
         """The ordered shingles and shingle sets of documents ``indices``, in that order, as
@@ -118,7 +178,8 @@ class ShingleSpill:
 
         Each file is mapped for the copy and unmapped after it: only the pages of the
         documents asked for are read, and they do not stay in the process."""
-        readers, files, starts, mids, ends = self._ready()
+        files, (starts, mids, ends) = self._places.arrays()
+        readers = self._places.readers()
         wanted = np.asarray(indices, dtype=np.int64)
         first, middle, last = starts[wanted], mids[wanted], ends[wanted]
         cuts = np.zeros(wanted.shape[0] + 1, dtype=np.int64)
@@ -140,18 +201,11 @@ class ShingleSpill:
         return ordered, cuts, sets, set_cuts
 
     def __len__(self) -> int:
-        return int(self._ready()[1].shape[0])
-
-    def _close_writer(self) -> None:
-        writer = _WRITERS.pop((os.getpid(), self.folder), None)
-        if writer is not None:
-            writer.close()
+        return int(self._places.arrays()[0].shape[0])
 
     def close(self) -> None:
-        self._close_writer()
-        for reader in self._readers or ():
-            os.close(reader)
-        self._readers = None
+        """Remove the files."""
+        self._places.close()
         self._remove()
 
     def __enter__(self) -> ShingleSpill:
@@ -265,22 +319,10 @@ class FingerprintSpill:
         self._remove()
 
 
-def read_texts(path: Path, offset: int, sizes: Sequence[int]) -> list[str]:
-    """Texts written one after the other from byte ``offset`` of ``path``, of ``sizes`` bytes
-    (see :meth:`DocumentSpill.written`), read with one ``pread``."""
-    with path.open("rb") as handle:
-        data = os.pread(handle.fileno(), sum(sizes), offset)
-    texts = []
-    position = 0
-    for size in sizes:
-        texts.append(data[position : position + size].decode("utf-8", "surrogatepass"))
-        position += size
-    return texts
-
-
 class DocumentSpill(Sequence[Document]):
     """Documents whose texts live on disk: ids and metadata stay in memory, each text is read
-    back (with ``pread``) when the document is asked for.
+    back (with ``pread``) when the document is asked for. The texts are in files of the
+    spill's folder, written by whichever process read them (:func:`write_texts`).
 
     A scan of a corpus larger than memory holds its texts this way. The temporary folder goes
     when the spill is garbage-collected (or the interpreter exits), so the documents of a
@@ -288,70 +330,33 @@ class DocumentSpill(Sequence[Document]):
     """
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self._folder, self._finalizer = work_folder(self, "copytrace-texts-", folder)
-        self._path = self._folder / "texts.utf8"
-        self._handle: BinaryIO | None = self._path.open("wb")
-        self._starts: list[int] = [0]
-        self._written = 0
+        self.folder, self._finalizer = work_folder(self, "copytrace-texts-", folder)
         self.ids: list[str] = []
         self.metas: list[Mapping[str, Any]] = []
-        self._reader: BinaryIO | None = None
-        self._offsets: I64 | None = None  # (documents x 2): start and end of each text
+        self._places = _Places(self.folder, 2)  # start and end of each text
         self._position: dict[str, int] | None = None
-        self._parent: DocumentSpill | None = None
 
-    def append(self, doc: Document) -> None:
-        """Add a document (before the first one is read back)."""
-        if self._handle is None:
-            raise RuntimeError("cannot append to a document spill that has been read")
-        data = doc.text.encode("utf-8", "surrogatepass")
-        self._handle.write(data)
-        self._written += len(data)
-        self._starts.append(self._written)
-        self.ids.append(doc.id)
-        self.metas.append(doc.meta)
-
-    def written(self, start: int, end: int) -> tuple[Path, int, list[int]]:
-        """Where the texts of documents ``start`` to ``end - 1``, already appended, lie: (file,
-        byte offset, size of each), flushed so that another process can read them
-        (:func:`read_texts`) while this one appends more."""
-        if self._handle is None:
-            raise RuntimeError("written() is for a spill still being appended to")
-        self._handle.flush()
-        starts = self._starts
-        return self._path, starts[start], [starts[i + 1] - starts[i] for i in range(start, end)]
-
-    def _ready(self) -> tuple[BinaryIO, I64]:
-        if self._offsets is None:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
-            starts = np.asarray(self._starts, dtype=np.int64)
-            self._offsets = np.stack((starts[:-1], starts[1:]), axis=1)
-            self._starts = []
-        if self._reader is None:
-            self._reader = self._path.open("rb")
-        return self._reader, self._offsets
+    def adopt(
+        self,
+        name: str,
+        starts: I64,
+        ends: I64,
+        ids: Sequence[str],
+        metas: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Add documents whose texts :func:`write_texts` wrote (in any process) to file
+        ``name`` of this spill's folder, text i from byte ``starts[i]`` to ``ends[i]``."""
+        self._places.add(name, starts, ends)
+        self.ids.extend(ids)
+        self.metas.extend(metas)
 
     def text(self, index: int) -> str:
         """The text of document ``index``."""
-        reader, offsets = self._ready()
-        start, end = int(offsets[index][0]), int(offsets[index][1])
+        files, (starts, ends) = self._places.arrays()
+        start, end = int(starts[index]), int(ends[index])
+        reader = self._places.readers()[int(files[index])]
         # pread, not a memory map: pages read stay in the page cache, not in the process
-        data = os.pread(reader.fileno(), end - start, start)
-        return data.decode("utf-8", "surrogatepass")
-
-    def select(self, rows: I64) -> DocumentSpill:
-        """The documents at ``rows``, in that order, sharing this spill's file."""
-        _, offsets = self._ready()
-        view = DocumentSpill.__new__(DocumentSpill)
-        view._folder, view._finalizer, view._path = self._folder, self._finalizer, self._path
-        view._handle, view._starts, view._written = None, [], self._written
-        view._reader, view._offsets, view._position = None, offsets[rows], None
-        view.ids = [self.ids[row] for row in rows.tolist()]
-        view.metas = [self.metas[row] for row in rows.tolist()]
-        view._parent = self  # the file lives as long as any view of it
-        return view
+        return os.pread(reader, end - start, start).decode("utf-8", "surrogatepass")
 
     def index_of(self, doc_id: str) -> int:
         """The position of the document with id ``doc_id``."""
@@ -377,10 +382,5 @@ class DocumentSpill(Sequence[Document]):
 
     def close(self) -> None:
         """Remove the spill now (it cannot be read afterwards)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._places.close()
         self._finalizer()

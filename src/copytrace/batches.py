@@ -1,0 +1,282 @@
+"""The first stage of a scan: reading the inputs and fingerprinting them, a batch at a time,
+on every core.
+
+Contract: :func:`fingerprint_documents` reads paths (any format :mod:`copytrace.ingest`
+reads) and :class:`~copytrace.model.Document` objects into a
+:class:`~copytrace.spill.DocumentSpill`, each kept document's shingles into a
+:class:`~copytrace.spill.ShingleSpill` and its fingerprints into a
+:class:`~copytrace.spill.FingerprintSpill`, all numbered alike, in input order. What it
+skips (records ingest cannot use, a repeated id, a text without words) is counted in the
+:class:`~copytrace.skips.SkipLog`, in the order it is met. The result does not depend on the
+number of processes: a document's fingerprint does not depend on the batch it is in.
+
+How the work is shared: JSON Lines, the format of large corpora, are cut into blocks of whole
+lines here (the only pass over their bytes in this process) and parsed by the worker that
+fingerprints them, which also writes their texts and shingles to its own spill files; only
+ids, metadata, fingerprints and skips come back. Other formats, and Documents, are read here
+and their texts written to the document spill, where the worker reads them.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from copytrace import kernels
+from copytrace.config import Config
+from copytrace.fingerprint import (
+    BATCH_BYTES,
+    I64,
+    FingerprintBatch,
+    Permutations,
+    fingerprint_batch_with_shingles,
+)
+from copytrace.ingest import input_files, jsonl_documents, line_blocks, read_file
+from copytrace.model import Document, ProgressCallback, Skip
+from copytrace.pool import bounded_imap, process_pool
+from copytrace.skips import SkipLog
+from copytrace.spill import (
+    DocumentSpill,
+    FingerprintSpill,
+    ShingleSpill,
+    read_texts,
+    write_shingles,
+    write_texts,
+)
+
+#: the first this many documents are fingerprinted in the main process: a smaller job is done
+#: before a pool would have started
+PARALLEL_FROM_DOCUMENTS = 5_000
+_PROGRESS_EVERY = 500
+
+
+@functools.cache
+def permutations_for(num_perm: int, seed: int) -> Permutations:
+    """The MinHash hashing of a setting, built once per process."""
+    return Permutations.from_seed(num_perm, seed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """A block of whole JSON Lines (:func:`copytrace.ingest.line_blocks`) for a worker to
+    parse: its first line is line ``first`` of ``source``."""
+
+    block: bytes
+    first: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """Texts read in the main process, written to file ``name`` of the document spill at
+    ``starts`` (:func:`copytrace.spill.write_texts`)."""
+
+    name: str
+    starts: I64
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """A batch for a worker, and the folders of the spills it writes to."""
+
+    work: _Lines | _Texts
+    config: Config
+    texts: Path
+    shingles: Path
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """What a worker sends back of a batch: its fingerprints; where it wrote the texts (file,
+    offsets) and the shingles (file, where each document's block starts and ends, how many of
+    its values are its ordered shingles); the ids and metadata of the records it parsed
+    (``None`` for texts read in the main process, whose ids are there); what it skipped."""
+
+    prints: FingerprintBatch
+    text_file: str
+    text_starts: I64
+    shingle_file: str
+    block_starts: I64
+    block_ends: I64
+    ordered_sizes: I64
+    records: tuple[list[str], list[Mapping[str, Any]]] | None
+    skips: list[Skip]
+
+    def __len__(self) -> int:
+        return len(self.prints)
+
+
+def _run(task: _Task) -> _Done:
+    """Parse (JSON Lines) or read a batch's texts, fingerprint them, and spill their texts
+    (when parsed here) and shingles."""
+    config = task.config
+    records: tuple[list[str], list[Mapping[str, Any]]] | None = None
+    skips = SkipLog(keep_all=True)
+    if isinstance(task.work, _Lines):
+        work = task.work
+        docs = list(jsonl_documents(work.block, work.first, work.source, config, skips))
+        texts = [doc.text for doc in docs]
+        text_file, text_starts = write_texts(task.texts, texts)
+        records = ([doc.id for doc in docs], [doc.meta for doc in docs])
+    else:
+        text_file, text_starts = task.work.name, task.work.starts
+        texts = read_texts(task.texts / text_file, text_starts)
+    permutations = permutations_for(config.num_perm, config.seed)
+    prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
+    blocks, block_cuts = kernels.with_sets(shingles, cuts)
+    shingle_file, first = write_shingles(task.shingles, blocks)
+    return _Done(
+        prints,
+        text_file,
+        text_starts,
+        shingle_file,
+        first + block_cuts[:-1],
+        first + block_cuts[1:],
+        np.diff(cuts),
+        records,
+        skips.everything,
+    )
+
+
+def _tasks(
+    inputs: Iterable[str | Path | Document],
+    config: Config,
+    skips: SkipLog,
+    fmt: str,
+    folders: tuple[Path, Path],
+    read_here: collections.deque[tuple[list[str], list[Mapping[str, Any]]]],
+) -> Iterator[_Task]:
+    """The batches of ``inputs``, in order: Documents first, then the files. The ids and
+    metadata of each batch of texts read here are appended to ``read_here`` as its task is
+    made."""
+    items = list(inputs)
+    held: list[Document] = []  # read here, not yet in a task
+    size = 0
+
+    def texts_task() -> _Task:
+        name, starts = write_texts(folders[0], [doc.text for doc in held])
+        read_here.append(([doc.id for doc in held], [doc.meta for doc in held]))
+        held.clear()
+        return _Task(_Texts(name, starts), config, *folders)
+
+    def read(docs: Iterable[Document]) -> Iterator[_Task]:
+        nonlocal size
+        for doc in docs:
+            if held and size + len(doc.text) > BATCH_BYTES:
+                yield texts_task()
+                size = 0
+            held.append(doc)
+            size += len(doc.text)
+
+    yield from read(item for item in items if isinstance(item, Document))
+    paths = [item for item in items if not isinstance(item, Document)]
+    for path, name, chosen in input_files(paths, skips, fmt) if paths else ():
+        if chosen != "jsonl":
+            yield from read(read_file(path, name, chosen, config, skips))
+            continue
+        if held:
+            yield texts_task()
+            size = 0
+        for first, block in line_blocks(path, skips, BATCH_BYTES):
+            yield _Task(_Lines(block, first, str(path)), config, *folders)
+    if held:
+        yield texts_task()
+
+
+def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
+    """The result of each task, in order. The first PARALLEL_FROM_DOCUMENTS documents are
+    done here; a corpus larger than that goes on in ``workers`` processes (a pool costs more
+    than it saves on small jobs), which parse and fingerprint while this one reads on."""
+    remaining = iter(tasks)
+    done = 0
+    for task in remaining:
+        result = _run(task)
+        yield result
+        done += len(result)
+        if workers > 1 and done >= PARALLEL_FROM_DOCUMENTS:
+            break
+    else:
+        return
+    with process_pool(workers) as pool:
+        yield from bounded_imap(pool, _run, remaining, 2 * workers)
+
+
+def fingerprint_documents(
+    inputs: Iterable[str | Path | Document],
+    config: Config,
+    skips: SkipLog,
+    spill: ShingleSpill,
+    prints: FingerprintSpill,
+    progress: ProgressCallback | None = None,
+    fmt: str = "auto",
+) -> DocumentSpill:
+    """Read ``inputs`` and fingerprint them (see the module docstring): the documents kept,
+    their shingles added to ``spill`` and their fingerprints to ``prints``."""
+    docs = DocumentSpill()
+    read_here: collections.deque[tuple[list[str], list[Mapping[str, Any]]]]
+    read_here = collections.deque()
+    tasks = _tasks(inputs, config, skips, fmt, (docs.folder, spill.folder), read_here)
+    workers = config.workers or os.cpu_count() or 1
+    seen: set[str] = set()
+    met = 0
+    for done in _fingerprinted(tasks, workers):
+        skips.replay(done.skips)
+        ids, metas = done.records if done.records is not None else read_here.popleft()
+        keep = _first_of_each_id(ids, metas, seen, skips)
+        rows = np.flatnonzero(_with_words(done, keep, ids, metas, skips))
+        docs.adopt(
+            done.text_file,
+            done.text_starts[rows],
+            done.text_starts[rows + 1],
+            [ids[row] for row in rows.tolist()],
+            [metas[row] for row in rows.tolist()],
+        )
+        spill.adopt(
+            done.shingle_file,
+            done.block_starts[rows],
+            done.block_ends[rows],
+            done.ordered_sizes[rows],
+        )
+        prints.add(done.prints if rows.shape[0] == len(done) else done.prints.select(rows))
+        if progress is not None and met // _PROGRESS_EVERY < (met + len(done)) // _PROGRESS_EVERY:
+            progress("fingerprint", len(docs), None)
+        met += len(done)
+    return docs
+
+
+def _first_of_each_id(
+    ids: Sequence[str], metas: Sequence[Mapping[str, Any]], seen: set[str], skips: SkipLog
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which documents' ids were not met before (all ids are added to ``seen``); each other
+    one is a counted ``duplicate_id`` skip."""
+    keep = np.ones(len(ids), dtype=np.bool_)
+    for row, doc_id in enumerate(ids):
+        if doc_id in seen:
+            keep[row] = False
+            source = str(metas[row].get("path", doc_id))
+            skips.skip(source, None, "duplicate_id", f"id {doc_id!r} was already read")
+        else:
+            seen.add(doc_id)
+    return keep
+
+
+def _with_words(
+    done: _Done,
+    keep: np.ndarray[Any, np.dtype[np.bool_]],
+    ids: Sequence[str],
+    metas: Sequence[Mapping[str, Any]],
+    skips: SkipLog,
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which of the documents ``keep`` holds have words; each other one is a counted
+    ``empty`` skip."""
+    has_words = done.prints.n_words > 0
+    for row in np.flatnonzero(keep & ~has_words).tolist():
+        skips.skip(str(metas[row].get("path", ids[row])), None, "empty", "no words")
+    return keep & has_words
