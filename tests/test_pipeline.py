@@ -235,7 +235,7 @@ def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.M
     assert one.summaries == two.summaries
 
 
-def test_the_shingle_spill_gives_back_each_documents_shingles(
+def test_the_spills_give_back_each_documents_text_and_shingles(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # real news fingerprinted by the main process and a pool of two, so that the shingles
@@ -256,6 +256,12 @@ def test_the_shingle_spill_gives_back_each_documents_shingles(
             ordered, cuts, sets, set_cuts = spill.gather(wanted)
         finally:
             prints.close()
+    # texts read together, from the three files, in order or not, equal texts read one by one
+    in_order = list(read)
+    assert [doc.text for doc in in_order] == [read.text(i) for i in range(len(read))]
+    assert [doc.id for doc in in_order] == read.ids
+    scattered = [doc.text for doc in read.documents(wanted.tolist())]
+    assert scattered == [read.text(i) for i in wanted.tolist()]
     assert cuts.shape == set_cuts.shape == (402,)
     for i, index in enumerate(wanted.tolist()):
         expected = ordered_shingles(read[index].text, config.ngram_size)

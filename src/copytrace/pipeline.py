@@ -114,7 +114,8 @@ class ScanResult:
             for member in found.members
             if member != found.representative
         }
-        return (doc for doc in self.documents if doc.id not in dropped)
+        ids = self.documents.ids
+        return self.documents.documents(i for i, doc_id in enumerate(ids) if doc_id not in dropped)
 
 
 def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:

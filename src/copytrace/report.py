@@ -75,8 +75,9 @@ def atomic_text(target: Path) -> Iterator[IO[str]]:
 
 @contextlib.contextmanager
 def atomic_binary(target: Path) -> Iterator[IO[bytes]]:
-    """A binary file that appears at ``target`` only once fully written."""
-    with atomic_path(target) as temp, temp.open("wb") as handle:
+    """A binary file that appears at ``target`` only once fully written (written through a
+    large buffer: callers write it a line at a time)."""
+    with atomic_path(target) as temp, temp.open("wb", buffering=1 << 20) as handle:
         yield handle
 
 
