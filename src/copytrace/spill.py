@@ -53,7 +53,7 @@ def work_folder(
 _WRITERS: dict[tuple[int, Path], BinaryIO] = {}
 
 
-def append_to_own_file(folder: Path, stem: str, data: bytes) -> tuple[str, int]:
+def append_to_own_file(folder: Path, stem: str, data: bytes | memoryview) -> tuple[str, int]:
     """Append ``data`` to this process's file ``<stem>-<process id>`` in a spill's ``folder``:
     (file name, byte offset it was written at). Any process may call it (each writes its
     own file), so that the workers that read or compute a spill's data store it without
@@ -71,7 +71,8 @@ def append_to_own_file(folder: Path, stem: str, data: bytes) -> tuple[str, int]:
 def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
     """Append ``shingles`` (blocks of :meth:`ShingleSpill.adopt`) to this process's file in a
     shingle spill's ``folder``: (file name, index of the first value written)."""
-    data = np.ascontiguousarray(shingles, dtype=np.uint64).tobytes()
+    # written from the array's own memory, not copied to bytes first
+    data = np.ascontiguousarray(shingles, dtype=np.uint64).data.cast("B")
     name, offset = append_to_own_file(folder, "shingles", data)
     return name, offset // 8
 
