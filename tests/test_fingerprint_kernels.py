@@ -7,9 +7,11 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -289,6 +291,39 @@ def test_kernels_work_where_no_cache_directory_is_writable() -> None:
 def test_with_sets_puts_each_texts_set_after_its_shingles() -> None:
     rng = np.random.default_rng(3)
     texts = [rng.integers(0, 50, size=n).astype(np.uint64) for n in (0, 1, 7, 40, 0, 200)]
+    cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
+    blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
+    for i, text in enumerate(texts):
+        block = blocks[block_cuts[i] : block_cuts[i + 1]]
+        assert block[: text.shape[0]].tolist() == text.tolist()
+        assert block[text.shape[0] :].tolist() == np.unique(text).tolist()
+
+
+def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 2**64, size=n, dtype=np.uint64)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # hash values, as shingles are: spread over buckets by their top bits
+        lambda rng, n: _uniform(rng, n),
+        # a repeated passage: few distinct values, each many times
+        lambda rng, n: np.resize(_uniform(rng, 7), n),
+        # one value throughout
+        lambda rng, n: np.full(n, 12345, dtype=np.uint64),
+        # every value in one bucket: the general sort takes over
+        lambda rng, n: rng.integers(0, 2**40, size=n, dtype=np.uint64),
+        # the largest values (the top bucket) and already sorted or reversed runs
+        lambda rng, n: np.sort(_uniform(rng, n)) | np.uint64(2**63),
+        lambda rng, n: np.sort(_uniform(rng, n))[::-1].copy(),
+    ],
+)
+def test_with_sets_sorts_any_shingles(
+    make: Callable[[np.random.Generator, int], np.ndarray],
+) -> None:
+    rng = np.random.default_rng(11)
+    texts = [make(rng, n) for n in (0, 1, 2, 31, 32, 33, 64, 65, 171, 1000, 5000)]
     cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
     blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
     for i, text in enumerate(texts):

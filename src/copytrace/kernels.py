@@ -103,6 +103,67 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     return out
 
 
+#: :func:`_sorted_unique` sorts a text's shingles by insertion below this many, and above it
+#: after spreading them into buckets by their top bits
+_BUCKET_FROM = 32
+#: a bucket holding more shingles than this (top bits shared by chance or by design) sends
+#: the text to the general sort: insertion sort is quadratic in a bucket's size
+_BUCKET_MOST = 64
+
+
+@compiled
+def _insertion_sort(values: U64, start: int, end: int) -> None:
+    """Sort ``values[start:end]`` in place; linear when they are nearly in order."""
+    for i in range(start + 1, end):
+        value = values[i]
+        j = i - 1
+        while j >= start and values[j] > value:
+            values[j + 1] = values[j]
+            j -= 1
+        values[j + 1] = value
+
+
+@compiled
+def _sorted_unique(values: U64, out: U64, scratch: U64, counts: I64) -> int:
+    """Write the distinct ``values`` in ascending order to ``out`` (as long as ``values``);
+    their number. Hash values are uniform, so spreading them into about one bucket each by
+    their top bits (a counting sort: ``scratch`` as long as ``values``, ``counts`` longer than
+    their number rounded up to a power of two) leaves almost nothing for insertion sort."""
+    n = values.shape[0]
+    if n == 0:
+        return 0
+    if n < _BUCKET_FROM:
+        scratch[:n] = values
+        _insertion_sort(scratch, 0, n)
+    else:
+        bits = 1
+        while (1 << bits) < n:
+            bits += 1
+        buckets = 1 << bits
+        shift = np.uint64(64 - bits)
+        counts[: buckets + 1] = 0
+        for i in range(n):
+            counts[np.int64(values[i] >> shift) + 1] += 1
+        most = 0
+        for b in range(buckets):
+            most = max(most, counts[b + 1])
+            counts[b + 1] += counts[b]
+        if most > _BUCKET_MOST:
+            scratch[:n] = np.sort(values)
+        else:
+            for i in range(n):
+                bucket = np.int64(values[i] >> shift)
+                scratch[counts[bucket]] = values[i]
+                counts[bucket] += 1
+            _insertion_sort(scratch, 0, n)
+    written = 0
+    for j in range(n):
+        if j == 0 or scratch[j] != scratch[j - 1]:
+            out[written] = scratch[j]
+            written += 1
+    return written
+
+
 @compiled
 def with_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
     """Each text's ordered shingles followed by its shingle set (sorted, unique), text after
@@ -111,16 +172,17 @@ def with_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
     n = cuts.shape[0] - 1
     blocks = np.empty(2 * shingles.shape[0], dtype=np.uint64)
     block_cuts = np.zeros(n + 1, dtype=np.int64)
+    longest = 0
+    for i in range(n):
+        longest = max(longest, cuts[i + 1] - cuts[i])
+    scratch = np.empty(longest, dtype=np.uint64)
+    counts = np.empty(2 * longest + 2, dtype=np.int64)
     written = 0
     for i in range(n):
         ordered = shingles[cuts[i] : cuts[i + 1]]
         blocks[written : written + ordered.shape[0]] = ordered
         written += ordered.shape[0]
-        values = np.sort(ordered)
-        for j in range(values.shape[0]):
-            if j == 0 or values[j] != values[j - 1]:
-                blocks[written] = values[j]
-                written += 1
+        written += _sorted_unique(ordered, blocks[written:], scratch, counts)
         block_cuts[i + 1] = written
     return blocks[:written], block_cuts
 
