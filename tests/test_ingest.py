@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from copytrace import batches
 from copytrace.config import Config
 from copytrace.errors import ConfigError, InputError
 from copytrace.ingest import detect_format, read_document_file, read_documents
@@ -298,6 +299,25 @@ def test_duplicate_ids_are_counted_by_scan(tmp_corpus: Corpus) -> None:
     assert [d.id for d in result.documents] == ["same", "other"]
     assert result.documents[0].text == "First copy of the id."
     assert result.stats.skipped == {"duplicate_id": 1}
+
+
+def test_repeated_ids_are_dropped_within_and_across_batches(
+    tmp_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # blocks of a few lines each, parsed one by one: an id repeats inside a block, in a later
+    # block, and in a batch of texts read by the main process (a .txt file's name as its id)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 200)
+    records = [
+        {"id": f"d{i % 3}.txt", "text": f"Text number {i} of the corpus."} for i in range(30)
+    ]
+    path = tmp_corpus.jsonl("repeats.jsonl", records)
+    plain = tmp_corpus.txt("d2.txt", "A text file named like a record's id.")
+    result = scan([path, plain], Config())
+    assert [d.id for d in result.documents] == [f"d{i}.txt" for i in range(3)]
+    assert [d.text for d in result.documents] == [
+        f"Text number {i} of the corpus." for i in range(3)
+    ]
+    assert result.stats.skipped == {"duplicate_id": 28}
 
 
 def test_documents_without_words_are_counted_by_scan(tmp_corpus: Corpus) -> None:

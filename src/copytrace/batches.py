@@ -257,6 +257,10 @@ def _first_of_each_id(
     """Which documents' ids were not met before (all ids are added to ``seen``); each other
     one is a counted ``duplicate_id`` skip."""
     keep = np.ones(len(ids), dtype=np.bool_)
+    batch = set(ids)
+    if len(batch) == len(ids) and seen.isdisjoint(batch):
+        seen |= batch  # all new, the common case: found without a loop in Python
+        return keep
     for row, doc_id in enumerate(ids):
         if doc_id in seen:
             keep[row] = False
