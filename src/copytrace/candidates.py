@@ -7,14 +7,18 @@ fewest dissimilar pairs through. A false candidate costs one exact verification;
 is lost for good, which is why recall is the constraint and false positives the cost.
 
 :func:`candidate_pairs` finds every pair of documents that agree on all rows of at least one
-band, by sorting band keys (numpy, no Python object per band entry) and enumerating runs of
-equal keys. Pairs come back as two aligned index arrays with ``left < right``, sorted, unique.
+band, by sorting band keys (numpy, no Python object per band entry; :func:`stable_sort`) and
+enumerating runs of equal keys. Pairs come back as two aligned index arrays with
+``left < right``, sorted, unique.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import collections
+import concurrent.futures
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +28,8 @@ from copytrace.config import Config
 from copytrace.fingerprint import U32, U64
 
 I64 = npt.NDArray[np.int64]
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 DEFAULT_RECALL_AT_THRESHOLD = 0.999
 
@@ -105,14 +111,59 @@ def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
     return docs[i] * n + docs[j]
 
 
+def stable_sort(keys: U64) -> tuple[I64, U64]:
+    """(order, keys[order]) with ``order`` equal to ``np.argsort(keys, kind="stable")``, for
+    64-bit unsigned keys.
+
+    numpy sorts plain integers several times faster than it argsorts them (vectorised), so
+    each key's high bits are sorted together with its index in the low ones, as one 64-bit
+    integer: that orders the keys by their high bits, and keys alike in them by index. Keys
+    that differ only in their low bits (rare for hashes: the low bits hold only as many bits
+    as the number of keys needs) are put in order after (:func:`_order_alike_keys`).
+    """
+    n = keys.shape[0]
+    index_bits = max(1, (n - 1).bit_length())
+    if index_bits > 32:  # too many keys to leave enough bits of them: numpy's own sort
+        order = np.argsort(keys, kind="stable")
+        return order, keys[order]
+    low = np.uint64((1 << index_bits) - 1)
+    packed = keys & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    packed &= low
+    order = packed.view(np.int64)
+    sorted_keys = keys[order]
+    _order_alike_keys(sorted_keys, order, index_bits)
+    return order, sorted_keys
+
+
+@kernels.compiled
+def _order_alike_keys(sorted_keys: U64, order: I64, index_bits: int) -> None:
+    """Put in order (stably: equal keys stay in index order), and ``order`` with them, the
+    runs of keys with equal ``key >> index_bits``, in index order, that are not yet."""
+    for i in range(1, sorted_keys.shape[0]):
+        if sorted_keys[i] >= sorted_keys[i - 1]:
+            continue
+        high = sorted_keys[i] >> index_bits  # the run holding i - 1 and i: find its ends
+        start, end = i - 1, i + 1
+        while start > 0 and sorted_keys[start - 1] >> index_bits == high:
+            start -= 1
+        while end < sorted_keys.shape[0] and sorted_keys[end] >> index_bits == high:
+            end += 1
+        within = np.argsort(sorted_keys[start:end], kind="mergesort")
+        sorted_keys[start:end] = sorted_keys[start:end][within]
+        order[start:end] = order[start:end][within]
+
+
 def sorted_runs(keys: U64, docs: I64) -> tuple[U64, I64, I64, I64]:
     """(keys, docs) sorted by key then doc, with the start and length of each run of equal
     keys. Documents given in ascending order (the usual case) need one stable sort by key."""
     if docs.shape[0] < 2 or bool(np.all(docs[1:] >= docs[:-1])):
-        order = np.argsort(keys, kind="stable")
+        order, keys = stable_sort(keys)
     else:
         order = np.lexsort((docs, keys))
-    keys, docs = keys[order], docs[order]
+        keys = keys[order]
+    docs = docs[order]
     starts, counts = runs_of(keys)
     return keys, docs, starts, counts
 
@@ -141,23 +192,43 @@ def candidate_pairs(keys: U64, max_bucket: int | None = None) -> tuple[I64, I64]
 
 
 def candidate_pairs_of_bands(
-    bands: Iterable[U64], n: int, max_bucket: int | None = None
+    bands: Iterable[U64], n: int, max_bucket: int | None = None, threads: int = 1
 ) -> tuple[I64, I64]:
     """:func:`candidate_pairs` of keys given a band at a time (each the key of documents 0 to
-    n-1 in that band, from memory or from disk), so that memory holds one band's keys."""
+    n-1 in that band, from memory or from disk), so that memory holds one band's keys (one
+    for each of ``threads`` threads that sort them)."""
     empty = np.empty(0, dtype=np.int64)
     if n < 2:
         return empty, empty
     docs = np.arange(n, dtype=np.int64)
-    found: list[I64] = []
-    for keys in bands:
+
+    def pairs_of(keys: U64) -> I64:
         _, sorted_docs, starts, counts = sorted_runs(keys, docs)
         if max_bucket is not None:
             counts = np.minimum(counts, max_bucket)
-        pairs = pairs_within_runs(sorted_docs, starts, counts, n)
-        if pairs.shape[0]:
-            found.append(np.unique(pairs))
+        return np.unique(pairs_within_runs(sorted_docs, starts, counts, n))
+
+    found = [pairs for pairs in in_threads(pairs_of, bands, threads) if pairs.shape[0]]
     if not found:
         return empty, empty
     encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n
+
+
+def in_threads(
+    function: Callable[[Item], Result], items: Iterable[Item], threads: int
+) -> Iterator[Result]:
+    """``map(function, items)``, in order, computed by ``threads`` threads (a gain only where
+    ``function`` releases the GIL, as numpy's sorts and the compiled kernels do), taking each
+    item only when a thread is free for it: at most ``threads`` are ahead of the results."""
+    if threads <= 1:
+        yield from map(function, items)
+        return
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        pending: collections.deque[concurrent.futures.Future[Result]] = collections.deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -14,7 +14,7 @@ representative follows the policy:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from copytrace.model import Cluster, Document, Pair
@@ -22,11 +22,12 @@ from copytrace.timeline import capture_date, order_captures, pair_index
 
 
 class UnionFind:
-    """Disjoint sets over 0..n-1 with path halving and union by size."""
+    """Disjoint sets of the integers that unions name (each first seen alone), with path
+    halving and union by size: memory and time follow the unions made, not the largest node."""
 
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-        self.size = [1] * n
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -36,6 +37,9 @@ class UnionFind:
         return x
 
     def union(self, a: int, b: int) -> None:
+        for x in (a, b):
+            if x not in self.parent:
+                self.parent[x], self.size[x] = x, 1
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
@@ -46,14 +50,15 @@ class UnionFind:
 
 
 def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components with two or more members, each sorted, ordered by first member."""
-    sets = UnionFind(n)
-    touched: set[int] = set()
+    """Connected components of nodes 0..n-1 with two or more members, each sorted, ordered by
+    first member."""
+    sets = UnionFind()
     for a, b in edges:
+        if not (0 <= a < n and 0 <= b < n):
+            raise IndexError(f"edge ({a}, {b}) names a node outside 0..{n - 1}")
         sets.union(a, b)
-        touched.update((a, b))
     groups: dict[int, list[int]] = {}
-    for index in sorted(touched):
+    for index in sorted(sets.parent):
         groups.setdefault(sets.find(index), []).append(index)
     return [members for members in groups.values() if len(members) > 1]
 
@@ -93,13 +98,16 @@ def cluster(
 ) -> list[Cluster]:
     """Clusters of ``docs`` linked by ``pairs`` (see the module docstring), each with its
     captures in order (:func:`copytrace.timeline.order_captures`)."""
-    # a DocumentSpill knows its ids without reading every text back
+    # a DocumentSpill knows its ids and positions without reading every text back, and
+    # reads the clustered documents together (each once)
     ids: Sequence[str] = getattr(docs, "ids", None) or [doc.id for doc in docs]
-    position = {doc_id: index for index, doc_id in enumerate(ids)}
-    edges = ((position[pair.a], position[pair.b]) for pair in pairs)
-    groups = components(len(docs), edges)
-    # only clustered documents are read back, each once
-    clustered = {index: docs[index] for members in groups for index in members}
+    index_of: Callable[[str], int] | None = getattr(docs, "index_of", None)
+    if index_of is None:
+        index_of = {doc_id: index for index, doc_id in enumerate(ids)}.__getitem__
+    groups = components(len(ids), ((index_of(pair.a), index_of(pair.b)) for pair in pairs))
+    rows = sorted(index for members in groups for index in members)
+    read: Callable[[Iterable[int]], Iterable[Document]] | None = getattr(docs, "documents", None)
+    clustered = dict(zip(rows, read(rows) if read else (docs[row] for row in rows), strict=True))
     dates: list[tuple[datetime, str] | None] = [None] * len(ids)
     for index, doc in clustered.items():
         dates[index] = capture_date(doc, date_fields)
