@@ -44,6 +44,8 @@ from copytrace.spill import DocumentSpill, FingerprintSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 _PROGRESS_EVERY = 500
+#: candidate generation's threads at most (each holds one band or one hash slice)
+_MOST_THREADS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,10 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
     hash slice at a time. Anything the user should know about how they were found is
     appended to ``notes``."""
     n = len(prints)
-    lefts, rights = candidate_pairs_of_bands(prints.band_keys(), n)
+    # the sorts release the GIL: a thread each, holding a band or a slice each (few: the
+    # row budget of the anchor join is for all slices together)
+    threads = min(config.workers or os.cpu_count() or 1, _MOST_THREADS)
+    lefts, rights = candidate_pairs_of_bands(prints.band_keys(), n, threads=threads)
     if not config.partial:
         return lefts, rights
     join = anchor_pairs_of_slices(
@@ -132,6 +137,7 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
         n,
         config.max_anchor_df,
         anchor_span(config.min_passage_words, config.ngram_size),
+        threads=threads,
     )
     if join.max_df < config.max_anchor_df:
         notes.append(
