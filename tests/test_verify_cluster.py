@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from copytrace.fingerprint import (
 )
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
-from copytrace.verify import Gathered, gathered, similarity, verify
+from copytrace.verify import shingle_blocks, similarity, verify
 
 # --- exact similarity ---------------------------------------------------------------------
 
@@ -74,11 +75,9 @@ def _verify(
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
 
-    def gather(indices: np.ndarray) -> Gathered:
-        ordered = [ordered_shingles(texts[i], config.ngram_size) for i in indices.tolist()]
-        return gathered([(each, np.unique(each)) for each in ordered])
-
-    return list(verify(left, right, batch, ids, gather, config))
+    ordered = [ordered_shingles(text, config.ngram_size) for text in texts]
+    blocks = shingle_blocks([(each, np.unique(each)) for each in ordered])
+    return list(verify(left, right, batch, ids, lambda: contextlib.nullcontext(blocks), config))
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:

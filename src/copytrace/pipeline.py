@@ -211,7 +211,7 @@ def scan(
         # here meanwhile: the two stages overlap
         clock = time.perf_counter()
         verified = _collected(
-            verify(lefts, rights, prints, docs.ids, spill.gather, config), pairs, progress
+            verify(lefts, rights, prints, docs.ids, spill.mapped, config), pairs, progress
         )
         with contextlib.ExitStack() as stack:
             handle = (

@@ -12,8 +12,8 @@ process's memory. The files live in a temporary folder removed by :meth:`Shingle
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import mmap
 import os
 import secrets
 import shutil
@@ -29,8 +29,8 @@ import numpy as np
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
 from copytrace.candidates import band_keys
 from copytrace.fingerprint import I64, U64, FingerprintBatch
-from copytrace.kernels import compiled
 from copytrace.model import Document
+from copytrace.verify import ShingleBlocks
 
 
 def work_folder(
@@ -140,11 +140,14 @@ class _Places:
             self._parts = []
         return self._arrays
 
+    def names(self) -> list[str]:
+        """The files' names, by number."""
+        return sorted(self._names, key=self._names.__getitem__)
+
     def readers(self) -> list[int]:
         """A read-only descriptor of each file, by number."""
         if self._readers is None:
-            names = sorted(self._names, key=self._names.__getitem__)
-            self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in names]
+            self._readers = [os.open(self.folder / name, os.O_RDONLY) for name in self.names()]
         return self._readers
 
     def close(self) -> None:
@@ -172,34 +175,16 @@ class ShingleSpill:
         its set (see :func:`copytrace.kernels.with_sets`)."""
         self._places.add(name, starts, np.asarray(starts) + ordered_sizes, ends)
 
-    def gather(self, indices: I64) -> tuple[U64, I64, U64, I64]:
-        """The ordered shingles and shingle sets of documents ``indices``, in that order, as
-        two flat arrays and their cuts: (ordered, cuts, sets, set_cuts), document
-        ``indices[i]``'s ordered shingles being ``ordered[cuts[i]:cuts[i + 1]]``.
-
-        Each file is mapped for the copy and unmapped after it: only the pages of the
-        documents asked for are read, and they do not stay in the process."""
+    @contextlib.contextmanager
+    def mapped(self) -> Iterator[ShingleBlocks]:
+        """Where every document's shingles lie, the spill's files mapped read-only into
+        memory (:class:`~copytrace.verify.ShingleBlocks`). Only the pages read become part
+        of the process, and a file is unmapped once nothing holds its array: verification
+        maps the files for a chunk of pairs at a time, so that a corpus's shingles never
+        need to fit in memory, and reads its documents where they lie, copying nothing."""
         files, (starts, mids, ends) = self._places.arrays()
-        readers = self._places.readers()
-        wanted = np.asarray(indices, dtype=np.int64)
-        first, middle, last = starts[wanted], mids[wanted], ends[wanted]
-        cuts = np.zeros(wanted.shape[0] + 1, dtype=np.int64)
-        set_cuts = np.zeros(wanted.shape[0] + 1, dtype=np.int64)
-        np.cumsum(middle - first, out=cuts[1:])
-        np.cumsum(last - middle, out=set_cuts[1:])
-        ordered = np.empty(int(cuts[-1]), dtype=np.uint64)
-        sets = np.empty(int(set_cuts[-1]), dtype=np.uint64)
-        owners = files[wanted]
-        for number, reader in enumerate(readers):
-            mine = np.flatnonzero(owners == number)
-            if mine.shape[0] == 0 or os.fstat(reader).st_size == 0:
-                continue
-            with mmap.mmap(reader, 0, access=mmap.ACCESS_READ) as mapped:
-                source = np.frombuffer(mapped, dtype=np.uint64)
-                _copy_blocks(source, first[mine], middle[mine], ordered, cuts[mine])
-                _copy_blocks(source, middle[mine], last[mine], sets, set_cuts[mine])
-                del source  # the map cannot close while an array holds it
-        return ordered, cuts, sets, set_cuts
+        sources = [_mapped(self.folder / name) for name in self._places.names()]
+        yield ShingleBlocks(sources, files, starts, mids, ends)
 
     def __len__(self) -> int:
         return int(self._places.arrays()[0].shape[0])
@@ -221,15 +206,14 @@ class ShingleSpill:
         self.close()
 
 
-@compiled
-def _copy_blocks(source: U64, starts: I64, ends: I64, out: U64, out_starts: I64) -> None:
-    """``out[out_starts[i] : out_starts[i] + ends[i] - starts[i]] = source[starts[i]:ends[i]]``
-    for each i."""
-    for i in range(starts.shape[0]):
-        at = out_starts[i]
-        for j in range(starts[i], ends[i]):
-            out[at] = source[j]
-            at += 1
+def _mapped(path: Path) -> U64:
+    """The uint64 values of file ``path``, mapped read-only (an empty file as an empty
+    read-only array: a file cannot be mapped with nothing in it)."""
+    if path.stat().st_size == 0:
+        empty = np.empty(0, dtype=np.uint64)
+        empty.flags.writeable = False
+        return empty
+    return np.memmap(path, dtype=np.uint64, mode="r")
 
 
 #: an anchor occurrence on disk: hash, owning document, position in it

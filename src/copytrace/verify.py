@@ -9,6 +9,7 @@ whose exact Jaccard is at or above the threshold, or that share a passage of at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from copytrace.candidates import I64
 from copytrace.config import Config
 from copytrace.fingerprint import U64
-from copytrace.kernels import compiled
+from copytrace.kernels import I32, compiled
 from copytrace.model import Pair, Verdict
 
 
@@ -72,28 +73,31 @@ def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> i
 
 @compiled
 def _measure_pairs(
-    sets: U64,
-    set_cuts: I64,
-    ordered: U64,
-    cuts: I64,
+    sources: tuple[U64, ...],
+    files: I32,
+    starts: I64,
+    mids: I64,
+    ends: I64,
     lefts: I64,
     rights: I64,
     passage_from: int,
     ngram_size: int,
 ) -> tuple[I64, I64]:
-    """(shared shingles, longest shared passage in words) of each pair of local documents;
-    the passage is measured only for pairs sharing at least ``passage_from`` shingles."""
+    """(shared shingles, longest shared passage in words) of each pair, read where the
+    documents' blocks lie (:class:`ShingleBlocks`); the passage is measured only for pairs
+    sharing at least ``passage_from`` shingles."""
     shared = np.zeros(lefts.shape[0], dtype=np.int64)
     passage = np.zeros(lefts.shape[0], dtype=np.int64)
     for p in range(lefts.shape[0]):
         a, b = lefts[p], rights[p]
-        i, i_end = set_cuts[a], set_cuts[a + 1]
-        j, j_end = set_cuts[b], set_cuts[b + 1]
+        source_a, source_b = sources[files[a]], sources[files[b]]
+        i, i_end = mids[a], ends[a]
+        j, j_end = mids[b], ends[b]
         count = 0
         while i < i_end and j < j_end:
-            if sets[i] < sets[j]:
+            if source_a[i] < source_b[j]:
                 i += 1
-            elif sets[i] > sets[j]:
+            elif source_a[i] > source_b[j]:
                 j += 1
             else:
                 count += 1
@@ -102,8 +106,8 @@ def _measure_pairs(
         shared[p] = count
         if count >= passage_from:
             passage[p] = _longest_run(
-                ordered[cuts[a] : cuts[a + 1]],
-                sets[set_cuts[b] : set_cuts[b + 1]],
+                source_a[starts[a] : mids[a]],
+                source_b[mids[b] : ends[b]],
                 ngram_size,
                 ngram_size,
             )
@@ -122,22 +126,31 @@ class DocumentPrints(Protocol):
     def n_words(self) -> I64: ...
 
 
-#: documents' ordered shingles and shingle sets as two flat arrays and their cuts:
-#: (ordered, cuts, sets, set_cuts), the i-th document's ordered shingles being
-#: ``ordered[cuts[i]:cuts[i + 1]]`` and its set ``sets[set_cuts[i]:set_cuts[i + 1]]``
-Gathered = tuple[U64, I64, U64, I64]
+class ShingleBlocks(NamedTuple):
+    """Where each document's shingles lie: document i's ordered shingle hashes are
+    ``sources[files[i]][starts[i]:mids[i]]`` and its shingle set (sorted, unique)
+    ``sources[files[i]][mids[i]:ends[i]]``. The sources are arrays in memory
+    (:func:`shingle_blocks`) or files mapped into it
+    (:meth:`~copytrace.spill.ShingleSpill.mapped`), all of one kind."""
+
+    sources: list[U64]
+    files: I32
+    starts: I64
+    mids: I64
+    ends: I64
 
 
-def gathered(parts: Sequence[tuple[U64, U64]]) -> Gathered:
-    """:data:`Gathered` of documents given as (ordered shingles, shingle set) each."""
-    cuts = np.zeros(len(parts) + 1, dtype=np.int64)
-    set_cuts = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([ordered.shape[0] for ordered, _ in parts], out=cuts[1:])
-    np.cumsum([shingle_set.shape[0] for _, shingle_set in parts], out=set_cuts[1:])
-    empty = np.empty(0, dtype=np.uint64)
-    ordered = np.concatenate([part[0] for part in parts]) if parts else empty
-    sets = np.concatenate([part[1] for part in parts]) if parts else empty
-    return ordered, cuts, sets, set_cuts
+def shingle_blocks(parts: Sequence[tuple[U64, U64]]) -> ShingleBlocks:
+    """:class:`ShingleBlocks` of documents given as (ordered shingles, shingle set) each, in
+    one array."""
+    sizes = np.zeros(2 * len(parts) + 1, dtype=np.int64)
+    sizes[1::2] = [ordered.shape[0] for ordered, _ in parts]
+    sizes[2::2] = [shingle_set.shape[0] for _, shingle_set in parts]
+    bounds = np.cumsum(sizes)
+    values = [array for part in parts for array in part]
+    source = np.concatenate(values) if values else np.empty(0, dtype=np.uint64)
+    files = np.zeros(len(parts), dtype=np.int32)
+    return ShingleBlocks([source], files, bounds[0:-1:2], bounds[1::2], bounds[2::2])
 
 
 def verify(
@@ -145,18 +158,18 @@ def verify(
     rights: I64,
     prints: DocumentPrints,
     ids: Sequence[str],
-    gather: Callable[[I64], Gathered],
+    blocks: Callable[[], AbstractContextManager[ShingleBlocks]],
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``gather(indices)`` gives the documents' ordered shingle hashes and shingle sets
-    (:data:`Gathered`; :meth:`~copytrace.spill.ShingleSpill.gather` reads them from disk,
-    :func:`gathered` puts together ones in memory); they are asked for a chunk of pairs at a
-    time, for the documents in them, and measured in compiled loops. A pair at or above the
-    threshold is a ``duplicate`` or ``near_duplicate``. Below it, when ``config.partial`` is
-    on, a pair sharing a passage of at least ``config.min_passage_words`` words is
-    ``partial``.
+    ``blocks()`` gives where the documents' ordered shingle hashes and shingle sets lie
+    (:class:`ShingleBlocks`: :meth:`~copytrace.spill.ShingleSpill.mapped` maps a spill's
+    files, :func:`shingle_blocks` puts together ones in memory); it is opened for a chunk of
+    pairs at a time and closed after, and the pairs are measured in compiled loops, where
+    the blocks lie. A pair at or above the threshold is a ``duplicate`` or
+    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
+    at least ``config.min_passage_words`` words is ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
@@ -165,15 +178,14 @@ def verify(
     for first in range(0, lefts.shape[0], CHUNK_PAIRS):
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
-        needed = np.unique(np.concatenate((chunk_lefts, chunk_rights)))
-        ordered, cuts, sets, set_cuts = gather(needed)
-        local_lefts = np.searchsorted(needed, chunk_lefts)
-        local_rights = np.searchsorted(needed, chunk_rights)
-        shared, passage = _measure_pairs(
-            sets, set_cuts, ordered, cuts, local_lefts, local_rights, passage_from, k
-        )
-        size_a = np.diff(set_cuts)[local_lefts]
-        size_b = np.diff(set_cuts)[local_rights]
+        with blocks() as where:
+            # a tuple, not a list: numba compiles (and caches) one loop per number of files
+            shared, passage = _measure_pairs(
+                tuple(where.sources), *where[1:], chunk_lefts, chunk_rights, passage_from, k
+            )
+        set_sizes = where.ends - where.mids
+        size_a = set_sizes[chunk_lefts]
+        size_b = set_sizes[chunk_rights]
         union = size_a + size_b - shared
         with np.errstate(divide="ignore", invalid="ignore"):
             jaccard = np.where(union > 0, shared / union, 0.0)
