@@ -7,40 +7,34 @@ traceback (set ``COPYTRACE_DEBUG=1`` to see one).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
+import gc
 import json
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from copytrace import __version__
 from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
 from copytrace.ingest import FORMATS, read_document_file
-from copytrace.model import ProgressCallback
-from copytrace.pipeline import ScanResult, compare, scan
 from copytrace.report import DEDUP_FORMATS, write_comparison_html
-from copytrace.textview import comparison_view
+
+if TYPE_CHECKING:  # imported where used: ``--help`` and ``scan -q`` need none of them
+    from rich.console import Console
+
+    from copytrace.model import ProgressCallback
+    from copytrace.pipeline import ScanResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -233,7 +227,67 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: optional packages that numba imports if it can, as it is imported (coverage, for its
+#: line-coverage hook) and as its compiler starts (scipy's BLAS, for ``np.dot``; cffi, for
+#: cffi functions): copytrace's kernels use none of them, and finding them costs a command
+#: about 0.2 s (scipy's linear algebra alone 0.1 to 0.2 s)
+NUMBA_PROBES = ("coverage", "scipy.linalg.cython_blas", "cffi")
+
+
+@contextmanager
+def _unimportable(names: Sequence[str]) -> Iterator[None]:
+    """Within, importing one of ``names`` that is not imported yet fails as if it were not
+    installed (``None`` in :data:`sys.modules` means so); after, it imports as before."""
+    absent = [name for name in names if name not in sys.modules]
+    for name in absent:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in absent:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+#: whether this process is the ``copytrace`` program (see :class:`_Program`)
+_own_process = False
+
+
+def load_kernels() -> None:
+    """Load numba and start its compiler (see :func:`copytrace.kernels.start`) for a command
+    that runs compiled kernels, in the way that costs least in a process that runs nothing
+    else: numba finds none of :data:`NUMBA_PROBES` (it then has no BLAS for ``np.dot``, no
+    cffi and no coverage hook in this process), and the objects loaded so far, numba's
+    compiler among them, are frozen out of garbage collection (:func:`gc.freeze`), now and
+    again at exit: collecting them would cost time during a run and about 0.2 s at exit, to
+    free memory that the process gives back as it ends anyway (temporary files are removed
+    by atexit handlers, which still run).
+
+    Only in the ``copytrace`` program's own process, before numba is loaded; elsewhere (a
+    command run by another program) this does nothing, and numba loads as it always does.
+    """
+    if not _own_process or "numba" in sys.modules:
+        return
+    with _unimportable(NUMBA_PROBES):
+        from copytrace import kernels
+
+        kernels.start()
+    gc.freeze()
+    atexit.register(gc.freeze)
+
+
+class _Program(click.Group):
+    """The command group. Run as a program, its arguments taken from the command line (as the
+    ``copytrace`` script runs it; click's test runner and other callers pass them), it owns
+    the process: see :func:`load_kernels`."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        global _own_process
+        _own_process = _own_process or args is None
+        return super().main(args, *rest, **extra)
+
+
+@click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="copytrace")
 def main() -> None:
     """copytrace: find every copy of a text."""
@@ -242,6 +296,16 @@ def main() -> None:
 @contextmanager
 def progress_display(console: Console, enabled: bool) -> Iterator[ProgressCallback]:
     """A progress callback that draws rich progress bars on stderr (when it is a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -295,24 +359,28 @@ def scan_command(
     explained, clustered, with a deduplicated corpus, written to --out."""
     fmt = options.pop("fmt")
     config = build_config(options)
-    console = Console(stderr=True)
     started = time.perf_counter()
-    with progress_display(console, enabled=not quiet and console.is_terminal) as update:
-        result = scan(
-            list(inputs),
-            config,
-            out=out,
-            fmt=fmt,
-            dedup_format=dedup_format,
-            report=report,
-            progress=update,
-        )
-    if not quiet:
-        print_summary(console, result, out, time.perf_counter() - started)
+    load_kernels()
+    from copytrace.pipeline import scan
+
+    run = functools.partial(
+        scan, list(inputs), config, out=out, fmt=fmt, dedup_format=dedup_format, report=report
+    )
+    if quiet:
+        run()
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with progress_display(console, enabled=console.is_terminal) as update:
+        result = run(progress=update)
+    print_summary(console, result, out, time.perf_counter() - started)
 
 
 def print_summary(console: Console, result: ScanResult, out: Path, seconds: float) -> None:
     """One screen: documents read and skipped (by reason), pairs, clusters, time, files."""
+    from rich.table import Table
+
     stats = result.stats
     table = Table(title="copytrace scan", show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -370,12 +438,19 @@ def compare_command(
     config = build_config(options)
     doc_a = read_document_file(a, config, fmt)
     doc_b = read_document_file(b, config, fmt)
+    load_kernels()
+    from copytrace.pipeline import compare
+
     comparison = compare(doc_a, doc_b, config)
     if html_path is not None:
         write_comparison_html(doc_a, doc_b, comparison, html_path)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
         return
+    from rich.console import Console
+
+    from copytrace.textview import comparison_view
+
     console = Console(highlight=False, soft_wrap=True)
     for renderable in comparison_view(comparison, a, b, doc_a.text, doc_b.text, not brief):
         console.print(renderable)

@@ -6,7 +6,9 @@ contract, builds the folding table and folds in Python the rare texts the table 
 kernels take and return numpy arrays; hash arithmetic is on unsigned 64-bit integers, mod 2^64.
 They are compiled on first use and cached on disk: next to this file, or in numba's user cache
 directory where the package folder is read-only; where nothing is writable, each process
-compiles them again.
+compiles them again. The first call of any kernel in a process also starts numba's compiler
+(its typing and lowering registries, the runtime), which a cached kernel needs too; a program
+can do that when it chooses with :func:`start`.
 """
 
 from __future__ import annotations
@@ -86,6 +88,13 @@ def fmix64(values: U64) -> U64:
     for i in range(values.shape[0]):
         out[i] = _fmix(values[i])
     return out
+
+
+def start() -> None:
+    """Start numba's compiler in this process now (nothing happens when it has started):
+    what the first call of any kernel does otherwise, before that kernel is loaded. Loads
+    :func:`fmix64`, which every fingerprinting setting needs (MinHash's permutations)."""
+    fmix64(np.zeros(1, dtype=np.uint64))
 
 
 @compiled

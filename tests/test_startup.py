@@ -1,0 +1,101 @@
+"""What a process pays before any work: importing the package and the command line loads no
+numba, and a command starts numba without the optional packages it probes for."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import copytrace
+
+
+def _python(code: str, *args: str) -> str:
+    """The output of ``code`` run by a fresh interpreter (``args`` are its ``sys.argv[1:]``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_the_package_and_the_command_line_load_no_pipeline() -> None:
+    code = (
+        "import sys, copytrace, copytrace.cli\n"
+        "print(sorted(m for m in ('numba', 'rich', 'copytrace.pipeline') if m in sys.modules))"
+    )
+    assert _python(code).strip() == "[]"
+
+
+def test_public_names_come_from_their_modules() -> None:
+    assert set(copytrace._HOMES) == set(copytrace.__all__) - {"__version__"}
+    for name, home in copytrace._HOMES.items():
+        assert getattr(copytrace, name) is getattr(importlib.import_module(home), name)
+    assert set(copytrace.__all__) <= set(dir(copytrace))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    try:
+        copytrace.nothing_of_that_name  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as error:
+        assert "nothing_of_that_name" in str(error)
+    else:
+        raise AssertionError("no AttributeError")
+
+
+#: runs ``copytrace compare A B --json`` as {how}, then prints which of numba and the
+#: packages it probes for are imported, which are left unimportable, and whether objects
+#: were frozen out of garbage collection
+_COMPARE = """
+import gc, sys
+from copytrace import cli
+try:
+    {how}
+except SystemExit as done:
+    assert not done.code, done.code
+names = ("numba", *cli.NUMBA_PROBES, "scipy.linalg")
+print([name for name in names if sys.modules.get(name) is not None])
+print([name for name in names if name in sys.modules and sys.modules[name] is None])
+print(gc.get_freeze_count() > 0)
+"""
+
+
+def _compare(tmp_path: Path, how: str) -> tuple[str, str, str]:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("one two three four five six seven", encoding="utf-8")
+    args = ("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--json")
+    compared, imported, blocked, frozen = _python(_COMPARE.format(how=how), *args).splitlines()
+    assert json.loads(compared)["verdict"] == "duplicate"
+    return imported, blocked, frozen
+
+
+def test_the_program_starts_numba_without_its_optional_probes(tmp_path: Path) -> None:
+    # as the console script runs it: none of the probed packages was imported, none is left
+    # unimportable (no None in sys.modules), and what was loaded is frozen
+    assert _compare(tmp_path, "cli.main()") == ("['numba']", "[]", "True")
+
+
+def test_a_command_run_by_another_program_leaves_the_process_alone(tmp_path: Path) -> None:
+    imported, blocked, frozen = _compare(tmp_path, "cli.main(sys.argv[1:])")
+    assert "numba" in imported and (blocked, frozen) == ("[]", "False")
+
+
+def test_a_command_line_scan_equals_the_api_scan(tmp_path: Path) -> None:
+    texts = [
+        "The council approved the new bridge over the river after a long debate on Monday.",
+        "The council approved the new bridge over the river after a long debate on Monday!",
+        "A different story about the winter festival in the village and its orchestra.",
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)),
+        encoding="utf-8",
+    )
+    run = "import sys\nfrom copytrace.cli import main\nsys.exit(main())"
+    _python(run, "scan", str(corpus), "--out", str(tmp_path / "cli"), "-q")
+    copytrace.scan([corpus], out=tmp_path / "api")
+    for name in ("pairs.jsonl", "clusters.jsonl", "alignments.jsonl", "deduplicated.jsonl"):
+        produced = (tmp_path / "cli" / name).read_bytes()
+        assert produced == (tmp_path / "api" / name).read_bytes(), name
+    assert (tmp_path / "cli" / "pairs.jsonl").read_text().count("\n") == 1
