@@ -27,7 +27,6 @@ most ``max_gap`` words at a time.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -42,6 +41,7 @@ import numpy.typing as npt
 from copytrace.alignment import Alignment, Edit, EditKind, Passage
 from copytrace.errors import ConfigError
 from copytrace.furniture import unmatched_regions
+from copytrace.kernels import U32, compiled
 from copytrace.model import Document
 from copytrace.normalize import tokenize
 from copytrace.runs import ANCHOR_WORDS, Run, chain, longest_true, maximal_runs, trim
@@ -51,6 +51,10 @@ DEFAULT_MAX_GAP = 30
 
 _FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "'''''\"\"\"\"\"-----")  # fmt: skip
 _NON_DIGIT = re.compile(r"\D")
+#: whether each ASCII character is a letter or digit (str.isalnum)
+_ASCII_ALNUM = np.array([chr(c).isalnum() for c in range(128)], dtype=np.bool_)
+#: multiplier spreading a number over the slots of a hash table (from splitmix64)
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
 
 
 _HINT_FIELDS = (
@@ -86,25 +90,21 @@ class _Text:
     words: list[str]
     starts: I64
     ends: I64
-    #: its words numbered in order of first appearance (``first_seen``: word -> number)
-    _first_seen: dict[str, int] | None = None
-    _local_ids: I64 | None = None
+    #: its words' code points end to end, and each word's length: made when first aligned
+    _word_codes: U32 | None = None
+    _word_lengths: I64 | None = None
     #: the bounds of its words and of the separators between them, and its characters as
     #: code points: made when a typography edit is looked for
     _bounds: I64 | None = None
-    _codes: npt.NDArray[np.uint32] | None = None
-    _split: bool | None = None
+    _codes: U32 | None = None
 
-    def numbered(self) -> bool:
-        return self._local_ids is not None
-
-    def local_ids(self) -> tuple[dict[str, int], I64]:
-        """Its words numbered in order of first appearance, and the numbering."""
-        if self._first_seen is None or self._local_ids is None:
-            first_seen: dict[str, int] = {}
-            ids = [first_seen.setdefault(word, len(first_seen)) for word in self.words]
-            self._first_seen, self._local_ids = first_seen, np.array(ids, dtype=np.int64)
-        return self._first_seen, self._local_ids
+    def word_codes(self) -> tuple[U32, I64]:
+        """Its words' code points end to end, and each word's length."""
+        if self._word_codes is None or self._word_lengths is None:
+            joined = "".join(self.words).encode("utf-32-le", "surrogatepass")
+            self._word_codes = np.frombuffer(joined, dtype=np.uint32)
+            self._word_lengths = np.fromiter(map(len, self.words), np.int64, len(self.words))
+        return self._word_codes, self._word_lengths
 
     def bounds(self) -> I64:
         """``[start_0, end_0, start_1, end_1, ...]``: item ``t`` (word ``t // 2`` when ``t`` is
@@ -116,13 +116,7 @@ class _Text:
             self._bounds = bounds
         return self._bounds
 
-    def split_words(self) -> bool:
-        """Whether folding split a raw word into several words (sharing its span)."""
-        if self._split is None:
-            self._split = bool((self.starts[1:] < self.ends[:-1]).any())
-        return self._split
-
-    def codes(self) -> npt.NDArray[np.uint32]:
+    def codes(self) -> U32:
         if self._codes is None:
             encoded = self.text.encode("utf-32-le", "surrogatepass")
             self._codes = np.frombuffer(encoded, dtype=np.uint32)
@@ -152,26 +146,70 @@ class _Side:
     def pair(cls, text_a: str, text_b: str) -> tuple[_Side, _Side]:
         """Both sides, their words numbered in order of first appearance in a, then in b."""
         read_a, read_b = _read(text_a), _read(text_b)
-        known, ids_a = read_a.local_ids()
-        if read_b is read_a:
-            ids_b = ids_a
-        elif read_b.numbered():  # b's own numbering is known: translate it
-            first_seen, local_ids = read_b.local_ids()
-            renumber = np.fromiter(
-                map(known.get, first_seen, itertools.repeat(-1)), np.int64, len(first_seen)
-            )
-            new = renumber < 0
-            renumber[new] = np.arange(len(known), len(known) + int(np.count_nonzero(new)))
-            ids_b = renumber[local_ids]
-        else:
-            vocabulary = known.copy()
-            ids = [vocabulary.setdefault(word, len(vocabulary)) for word in read_b.words]
-            ids_b = np.array(ids, dtype=np.int64)
+        ids_a, ids_b = _number_words(*read_a.word_codes(), *read_b.word_codes())
         return cls.of(read_a, ids_a), cls.of(read_b, ids_b)
 
     @classmethod
     def of(cls, read: _Text, ids: I64) -> _Side:
         return cls(read, read.text, read.words, ids, read.starts, read.ends)
+
+
+@compiled
+def _number_words(codes_a: U32, lengths_a: I64, codes_b: U32, lengths_b: I64) -> tuple[I64, I64]:
+    """The words of a then b (each side's code points end to end, and each word's length)
+    numbered 0, 1, 2... in order of first appearance: equal numbers for equal words.
+
+    Words are hashed and looked up in a hash table (open addressing) whose every hit is
+    checked character by character, so that two words whose hashes collide stay apart.
+    """
+    count_a = lengths_a.shape[0]
+    count = count_a + lengths_b.shape[0]
+    bits = 1
+    while (1 << bits) < 2 * count:
+        bits += 1
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    slot_hash = np.empty(mask + 1, dtype=np.uint64)
+    slot_number = np.full(mask + 1, -1, dtype=np.int64)
+    slot_word = np.empty(mask + 1, dtype=np.int64)  # the first word with that number
+    starts = np.empty(count, dtype=np.int64)  # where each word starts in its side's codes
+    sizes = np.concatenate((lengths_a, lengths_b))
+    numbers = np.empty(count, dtype=np.int64)
+    seen = 0
+    start = 0
+    for word in range(count):
+        if word == count_a:
+            start = 0
+        codes = codes_a if word < count_a else codes_b
+        size = sizes[word]
+        starts[word] = start
+        h = np.uint64(size)
+        for offset in range(size):
+            h = h * _SPREAD + np.uint64(codes[start + offset])
+        h ^= h >> np.uint64(29)
+        slot = np.int64((h * _SPREAD) >> shift)
+        while slot_number[slot] >= 0:
+            if slot_hash[slot] == h:
+                other = slot_word[slot]
+                other_codes = codes_a if other < count_a else codes_b
+                other_start = starts[other]
+                if sizes[other] == size:
+                    offset = 0
+                    while (
+                        offset < size and codes[start + offset] == other_codes[other_start + offset]
+                    ):
+                        offset += 1
+                    if offset == size:
+                        break
+            slot = (slot + 1) & mask
+        if slot_number[slot] < 0:
+            slot_hash[slot] = h
+            slot_number[slot] = seen
+            slot_word[slot] = word
+            seen += 1
+        numbers[word] = slot_number[slot]
+        start += size
+    return numbers[:count_a], numbers[count_a:]
 
 
 @dataclass(slots=True)
@@ -555,84 +593,90 @@ def _typography(side_a: _Side, side_b: _Side, segment: Run) -> list[Edit]:
     a, b, length = segment
     start_a, end_a = side_a.starts.item(a), side_a.ends.item(a + length - 1)
     start_b, end_b = side_b.starts.item(b), side_b.ends.item(b + length - 1)
-    if side_a.text[start_a:end_a] == side_b.text[start_b:end_b]:
+    text_a, text_b = side_a.text, side_b.text
+    if text_a[start_a:end_a] == text_b[start_b:end_b]:
         return []  # the common case for a verbatim copy: one string comparison
-    if side_a.read.split_words() or side_b.read.split_words():
-        spans = _differing_items_by_word(side_a, side_b, segment)
-    else:
-        spans = _differing_items(side_a, side_b, segment)
-    text_a, text_b = side_a.text, side_b.text
-    edits: list[Edit] = []
-    for sa, ea, sb, eb in spans:
-        # Shared punctuation at either end is not part of the change (",\xa0" vs ", " is a
-        # space).
-        while sa < ea and sb < eb and text_a[sa] == text_b[sb] and not text_a[sa].isalnum():
-            sa, sb = sa + 1, sb + 1
-        while (
-            ea > sa
-            and eb > sb
-            and text_a[ea - 1] == text_b[eb - 1]
-            and not text_a[ea - 1].isalnum()
-        ):
-            ea, eb = ea - 1, eb - 1
-        edits.append(_new_edit("typography", sa, ea, sb, eb, text_a[sa:ea], text_b[sb:eb], False))
-    return edits
+    spans = _differing_items(
+        side_a.read.codes(),
+        side_b.read.codes(),
+        side_a.read.bounds()[2 * a : 2 * (a + length)],
+        side_b.read.bounds()[2 * b : 2 * (b + length)],
+    ).tolist()
+    return [
+        _new_edit("typography", sa, ea, sb, eb, text_a[sa:ea], text_b[sb:eb], False)
+        for sa, ea, sb, eb in (
+            _trim_shared_punctuation(text_a, text_b, *span[:4]) if span[4] else span[:4]
+            for span in spans
+        )
+    ]
 
 
-def _differing_items(side_a: _Side, side_b: _Side, segment: Run) -> list[tuple[int, ...]]:
-    """The character spans ``(a_start, a_end, b_start, b_end)`` of the stretches of adjacent
-    items of a run (words, and the separators between them) whose characters differ.
+def _trim_shared_punctuation(
+    text_a: str, text_b: str, sa: int, ea: int, sb: int, eb: int
+) -> tuple[int, int, int, int]:
+    """The spans ``text_a[sa:ea]``, ``text_b[sb:eb]`` without the characters they share at
+    either end that are not letters or digits (",\xa0" vs ", " is a change of space)."""
+    while sa < ea and sb < eb and text_a[sa] == text_b[sb] and not text_a[sa].isalnum():
+        sa, sb = sa + 1, sb + 1
+    while ea > sa and eb > sb and text_a[ea - 1] == text_b[eb - 1] and not text_a[ea - 1].isalnum():
+        ea, eb = ea - 1, eb - 1
+    return sa, ea, sb, eb
 
-    Item ``t`` is ``text[bounds[t] : bounds[t + 1]]``; the items tile the run, so the
-    characters of an item of a lie at the same distance from its start as those of the item
-    of b, and one comparison of shifted characters finds every differing item.
+
+@compiled
+def _differing_items(codes_a: U32, codes_b: U32, bounds_a: I64, bounds_b: I64) -> I64:
+    """Rows ``(a_start, a_end, b_start, b_end, unsure)``: the character spans of the
+    stretches of adjacent items of a run of equal folded words whose characters differ,
+    trimmed of shared punctuation (:func:`_trim_shared_punctuation`), except that a span
+    whose trimming meets the same character beyond ASCII at an end is left whole, with
+    ``unsure`` 1: whether that is a letter or digit is for Python to say.
+
+    ``codes_a``, ``codes_b``: the texts' code points; item ``t`` of a run (its words, and the
+    separators between them) is ``text[bounds[t] : bounds[t + 1]]`` on each side, empty where
+    the bounds are not in order (where folding split a raw word, its pieces share its span).
     """
-    a, b, length = segment
-    bounds_a = side_a.read.bounds()[2 * a : 2 * (a + length)]
-    bounds_b = side_b.read.bounds()[2 * b : 2 * (b + length)]
-    sizes_a = bounds_a[1:] - bounds_a[:-1]
-    differ = sizes_a != bounds_b[1:] - bounds_b[:-1]
-    item = np.arange(sizes_a.shape[0]).repeat(sizes_a)  # the item of each character of a
-    codes_b = side_b.read.codes()
-    in_b = np.arange(bounds_a[0], bounds_a[-1]) + (bounds_b[:-1] - bounds_a[:-1])[item]
-    # (an item of a longer than its counterpart differs anyway: where it reaches past, any
-    # character of b will do)
-    np.minimum(in_b, codes_b.shape[0] - 1, out=in_b)
-    unequal = side_a.read.codes()[bounds_a[0] : bounds_a[-1]] != codes_b[in_b]
-    differ[item[unequal]] = True
-    edges = np.zeros(differ.shape[0] + 2, dtype=np.int8)
-    edges[1:-1] = differ
-    cuts = (edges[1:] != edges[:-1]).nonzero()[0]  # each stretch of differing items: [first, last)
-    at_a, at_b = bounds_a[cuts].tolist(), bounds_b[cuts].tolist()
-    return list(zip(at_a[0::2], at_a[1::2], at_b[0::2], at_b[1::2], strict=True))
-
-
-def _differing_items_by_word(side_a: _Side, side_b: _Side, segment: Run) -> list[tuple[int, ...]]:
-    """:func:`_differing_items`, word by word (where folding split a word, its pieces share
-    the word's span and the items no longer tile the run)."""
-    a, b, length = segment
-    text_a, text_b = side_a.text, side_b.text
-    starts_a, ends_a = side_a.starts.tolist(), side_a.ends.tolist()
-    starts_b, ends_b = side_b.starts.tolist(), side_b.ends.tolist()
-    spans: list[tuple[int, ...]] = []
-    pending: list[int] | None = None
-    for t in range(length):
-        i, j = a + t, b + t
-        items = [(starts_a[i], ends_a[i], starts_b[j], ends_b[j])]
-        if t + 1 < length:  # the separator after this word
-            items.append((ends_a[i], starts_a[i + 1], ends_b[j], starts_b[j + 1]))
-        for sa, ea, sb, eb in items:
-            if text_a[sa:ea] != text_b[sb:eb]:
-                if pending is None:
-                    pending = [sa, ea, sb, eb]
-                else:
-                    pending[1], pending[3] = ea, eb
-            elif pending is not None:
-                spans.append(tuple(pending))
-                pending = None
-    if pending is not None:
-        spans.append(tuple(pending))
-    return spans
+    items = bounds_a.shape[0] - 1
+    spans = np.empty(((items + 1) // 2, 5), dtype=np.int64)
+    found = 0
+    inside = False
+    for t in range(items):
+        start_a, end_a, start_b, end_b = bounds_a[t], bounds_a[t + 1], bounds_b[t], bounds_b[t + 1]
+        size = max(end_a - start_a, 0)
+        differ = size != max(end_b - start_b, 0)
+        offset = 0
+        while not differ and offset < size:
+            differ = codes_a[start_a + offset] != codes_b[start_b + offset]
+            offset += 1
+        if not differ:
+            inside = False
+        elif inside:
+            spans[found - 1, 1], spans[found - 1, 3] = end_a, end_b
+        else:
+            spans[found] = start_a, end_a, start_b, end_b, 0
+            found += 1
+            inside = True
+    for row in range(found):
+        sa, ea, sb, eb, _ = spans[row]
+        unsure = False
+        while sa < ea and sb < eb and codes_a[sa] == codes_b[sb]:
+            if codes_a[sa] >= 128:
+                unsure = True
+                break
+            if _ASCII_ALNUM[codes_a[sa]]:
+                break
+            sa, sb = sa + 1, sb + 1
+        while not unsure and ea > sa and eb > sb and codes_a[ea - 1] == codes_b[eb - 1]:
+            if codes_a[ea - 1] >= 128:
+                unsure = True
+                break
+            if _ASCII_ALNUM[codes_a[ea - 1]]:
+                break
+            ea, eb = ea - 1, eb - 1
+        if not unsure:
+            spans[row, 0], spans[row, 1], spans[row, 2], spans[row, 3] = sa, ea, sb, eb
+        else:
+            spans[row, 4] = 1
+    return spans[:found]
 
 
 # Edit is a frozen dataclass: its __init__ stores each field through object.__setattr__. A

@@ -16,11 +16,16 @@ Every span is a ``[start, end)`` character offset into the text given.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from copytrace.kernels import I64, U8, U32, Bools, compiled
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
@@ -257,28 +262,38 @@ _BACK_REFERENCE = (
     r"(?i:(?:the|that|this)\s+(?:(?:news\s+)?outlet|newspaper|paper|news\s+agency|broadcaster"
     r"|publication|network|website|magazine|daily|channel|wire\s+service))"
 )
-_VERBS = (
-    r"(?:(?:has|had|have)\s+)?(?:reported|reports|wrote|writes|revealed|reveals|learned|learnt"
-    r"|cited|quoted|claimed|claims|said|says|noted|notes)"
-)
+#: verbs that follow the outlet credited (``Bloomberg reported``)
+_VERB_WORDS = (
+    "reported", "reports", "wrote", "writes", "revealed", "reveals", "learned", "learnt",
+    "cited", "quoted", "claimed", "claims", "said", "says", "noted", "notes",
+)  # fmt: skip
+_VERBS = rf"(?:(?:has|had|have)\s+)?(?:{'|'.join(_VERB_WORDS)})"
 _TOLD = r"(?:(?:was|were|has\s+been|had\s+been)\s+told)"
 _POSSESSIVE = (
     r"['’]s\s+(?:sources?|report(?:ing|ers?)?|correspondents?|journalists?|article|story"
     r"|analysis|investigation)"
 )
-_BEFORE = (
-    r"(?i:according\s+to|as\s+reported\s+by|(?:first\s+)?reported\s+by|citing|cited\s+by"
-    r"|quoted\s+by|told|telling|speaking\s+to|spoke\s+to|interview\s+with"
-    r"|(?:said\s+)?in\s+a\s+statement\s+to|statement\s+to"
-    r"|said\s+to)(?:\s+(?:a|the)\s+report\s+(?:by|in|from))?"
-)
-
-#: every phrase of :data:`_BEFORE` holds one of these, or "said to" (case folded)
-_BEFORE_WORDS = (
-    "according", "reported", "citing", "cited", "quoted", "told", "telling", "speaking",
-    "spoke", "interview", "statement",
+_SPACES = r"\s+"
+#: phrases that come before the outlet credited (``according to Reuters``), case aside, in
+#: the order tried; words are separated by any whitespace
+_BEFORE_PHRASES = (
+    "according to", "as reported by", "first reported by", "reported by", "citing", "cited by",
+    "quoted by", "told", "telling", "speaking to", "spoke to", "interview with",
+    "said in a statement to", "in a statement to", "statement to", "said to",
 )  # fmt: skip
-_SAID_TO = re.compile(r"said\s+to")
+_BEFORE = (
+    f"(?i:{'|'.join(_SPACES.join(phrase.split()) for phrase in _BEFORE_PHRASES)})"
+    r"(?:\s+(?:a|the)\s+report\s+(?:by|in|from))?"
+)
+#: the most words a source can span: a known name, ``The`` and up to this many capitalised
+#: words then a newsroom noun (``The New Kyiv Evening Post``), or a back reference (``the
+#: news outlet``)
+_GENERIC_WORDS = 3
+_SOURCE_WORDS = max(
+    2 + _GENERIC_WORDS, 3, *(len(name.split()) for name in OUTLETS)
+)  # fmt: skip
+#: the most auxiliary words between a source and its verb (``has been told``)
+_AUXILIARY_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +336,7 @@ def alternation(words: Iterable[str]) -> str:
 def _patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
     """(outlet names, credit phrases), compiled once. Every phrase starts at a word boundary,
     so the engine gives up on most positions of a text after one check."""
-    generic = rf"(?:[Tt]he\s+)?(?:[A-Z][\w&'.-]*\s+){{1,3}}(?:{_OUTLET_NOUNS})"
+    generic = rf"(?:[Tt]he\s+)?(?:[A-Z][\w&'.-]*\s+){{1,{_GENERIC_WORDS}}}(?:{_OUTLET_NOUNS})"
     outlet = rf"(?<![\w-])(?:{alternation(OUTLETS)}|{generic})(?![\w-])"
     source = rf"(?<![\w-])(?:(?P<ref>{_BACK_REFERENCE})|(?P<src>{outlet}))"
     wires = alternation(_WIRES)
@@ -356,19 +371,27 @@ def find_credits(text: str) -> list[Credit]:
     Post``). ``the outlet``, ``the newspaper``, ``the agency`` and the like in those positions
     refer to the outlet last named before them; with no outlet named before, they are skipped.
     Overlapping phrases crediting the same source count once.
+
+    The phrases are tried only where one could start (:func:`_phrase_starts`): the same
+    credits as searching the whole text, for a fraction of the cost.
     """
+    return _credits(text, _phrase_starts(text))
+
+
+def _credits(text: str, starts: Sequence[list[int] | None]) -> list[Credit]:
+    """:func:`find_credits`, each credit phrase tried at ``starts[number]`` (ascending; every
+    position where it can match must be among them), or searched for everywhere where that is
+    ``None``."""
     outlet_re, phrase_res = _patterns()
     mentions: list[tuple[int, str]] | None = None  # outlets named, found when first needed
     found: list[Credit] = []
-    folded = text.casefold()
-    for number, phrase_re in enumerate(phrase_res):
-        if (
-            number == 0
-            and not any(word in folded for word in _BEFORE_WORDS)
-            and _SAID_TO.search(folded) is None
-        ):
-            continue  # no "according to", "told", "citing"...: a scan of the text saved
-        for match in phrase_re.finditer(text):
+    for phrase_re, phrase_starts in zip(phrase_res, starts, strict=True):
+        matches = (
+            phrase_re.finditer(text)
+            if phrase_starts is None
+            else _matches_at(phrase_re, text, phrase_starts)
+        )
+        for match in matches:
             groups = match.groupdict()
             if groups.get("src"):
                 source = normalize_source(groups["src"])
@@ -392,6 +415,250 @@ def find_credits(text: str) -> list[Credit]:
             continue
         kept.append(credit)
     return kept
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match starts at one of ``starts`` (ascending):
+    the first match at or after the end of the previous one. ``pattern.match(text, start)``
+    sees the whole text (look-behinds included), as a search arriving at ``start`` does."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)) is not None:
+            end = match.end()
+            yield match
+
+
+# ---- where a credit phrase can start ---------------------------------------------------------
+#
+# Searching for the phrases costs the regular expression engine a few steps at every position
+# of a text. A compiled pass over the text's code points finds instead the few positions where
+# each phrase could start; it may name positions where none starts (the phrase is tried there
+# and fails), never leaves out one where a phrase starts. Letters are compared case folded as
+# the engine folds them under (?i) (:func:`_fold`), which also covers the phrases that are
+# case sensitive.
+
+#: what :func:`_starts_kernel` marks a position as: where a phrase before the outlet, one
+#: starting with the outlet, or one ending a line (``— Reuters``) could start
+_BEFORE_START, _SOURCE_START, _DASH_START = 1, 2, 4
+
+#: whether ``\s`` matches each code point in a str pattern (str.isspace), up to U+3000: none
+#: above it is a space (the tests check every code point)
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
+#: for each ASCII code: bit 1 set for ``[\w-]``, bit 2 for ``\w``
+_ASCII_WORD = np.array(
+    [(c.isalnum() or c == "_") * 2 + (c.isalnum() or c in "_-") for c in map(chr, range(128))],
+    dtype=np.uint8,
+)
+#: beyond ASCII, the code points that (?i) matches to an ASCII letter, and that letter (the
+#: tests check every code point against the engine)
+_FOLD_SPECIAL = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_FOLD_FROM = np.array(sorted(_FOLD_SPECIAL), dtype=np.uint32)
+_FOLD_TO = np.array([ord(_FOLD_SPECIAL[c]) for c in sorted(_FOLD_SPECIAL)], dtype=np.uint32)
+
+
+def _initials(chars: Iterable[str]) -> npt.NDArray[np.bool_]:
+    """A table over ASCII: whether each character is among ``chars`` (all ASCII)."""
+    table = np.zeros(128, dtype=np.bool_)
+    for char in chars:
+        if not char.isascii():
+            raise RuntimeError(f"copytrace.provenance: a phrase may start with {char!r}")
+        table[ord(char)] = True
+    return table
+
+
+#: the first character of a phrase before the outlet (either case), and of an outlet: a back
+#: reference (the/that/this, any case), a known name, or [Tt]he or [A-Z] (capitalised words)
+_BEFORE_INITIALS = _initials(
+    c for phrase in _BEFORE_PHRASES for c in (phrase[0], phrase[0].upper())
+)  # fmt: skip
+_SOURCE_INITIALS = _initials(["t", "T", *(name[0] for name in OUTLETS), *map(chr, range(65, 91))])
+
+
+def _anchor_tables() -> tuple[U32, I64, I64, Bools, I64]:
+    """The *anchors*: the words, case folded, that a credit phrase must hold, for
+    :func:`_starts_kernel`. A phrase before the outlet is found by its longest word, and the
+    number of words before that one in it (``back``: 3 for ``statement`` in ``said in a
+    statement to``, -1 for a verb alone); one after the outlet by its verb (``verb``). As
+    arrays: their code points (``codes``, padded), ``lengths``, ``back``, ``verb``, and where
+    those of each initial ``a`` to ``z`` begin in their order (``by_initial``, 27 long)."""
+    back: dict[str, int] = {}
+    for phrase in _BEFORE_PHRASES:
+        words = phrase.split()
+        anchor = max(words, key=len)
+        back[anchor] = max(back.get(anchor, 0), words.index(anchor))
+    verbs = {*_VERB_WORDS, "told"}
+    anchors = sorted(back.keys() | verbs)
+    codes = np.zeros((len(anchors), max(map(len, anchors))), dtype=np.uint32)
+    for row, word in enumerate(anchors):
+        codes[row, : len(word)] = [ord(char) for char in word]
+    initials = np.array([ord(word[0]) for word in anchors])
+    return (
+        codes,
+        np.array([len(word) for word in anchors], dtype=np.int64),
+        np.array([back.get(word, -1) for word in anchors], dtype=np.int64),
+        np.array([word in verbs for word in anchors], dtype=np.bool_),
+        np.searchsorted(initials, np.arange(ord("a"), ord("z") + 2)).astype(np.int64),
+    )
+
+
+_ANCHOR_CODES, _ANCHOR_LENGTHS, _ANCHOR_BACK, _ANCHOR_VERB, _ANCHORS_BY_INITIAL = _anchor_tables()
+#: the most words before a verb where its outlet can start (the outlet's and auxiliaries'),
+#: and before ``'s sources``
+_VERB_REACH = _SOURCE_WORDS + _AUXILIARY_WORDS
+_POSSESSIVE_REACH = _SOURCE_WORDS
+
+
+def _phrase_starts(text: str) -> tuple[list[int] | None, ...]:
+    """For each credit phrase (in :func:`_patterns` order), the positions of ``text`` where it
+    could start, ascending, or ``None`` where it is searched for (``(AP)``: the engine finds
+    a bracket as fast as anything could)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    before, source, dash = _starts_kernel(codes)
+    return before.tolist(), source.tolist(), None, dash.tolist()
+
+
+@compiled
+def _is_space(c: int) -> bool:
+    return c < _IS_SPACE.shape[0] and bool(_IS_SPACE[c])
+
+
+@compiled
+def _is_word(c: int, bit: int) -> bool:
+    r"""Whether ``c`` is ASCII and in ``\w`` (``bit`` 2) or ``[\w-]`` (``bit`` 1); beyond
+    ASCII, false (the callers take it for a character that may be neither)."""
+    return c < 128 and (_ASCII_WORD[c] & bit) != 0
+
+
+@compiled
+def _fold(c: int) -> int:
+    """The ASCII lower-case letter that (?i) matches ``c`` to, or 0."""
+    if c < 128:
+        if 65 <= c <= 90:
+            return c + 32
+        return c if 97 <= c <= 122 else 0
+    for k in range(_FOLD_FROM.shape[0]):
+        if _FOLD_FROM[k] == c:
+            return int(_FOLD_TO[k])
+    return 0
+
+
+@compiled
+def _is_initial(c: int, table: Bools) -> bool:
+    """Whether ``c`` is in an ASCII ``table`` (beyond ASCII, as the letter it folds to)."""
+    if c < 128:
+        return bool(table[c])
+    folded = _fold(c)
+    return folded != 0 and bool(table[folded])
+
+
+@compiled
+def _mark_back(codes: U32, flags: U8, end: int, words: int, mark: int, table: Bools) -> None:
+    r"""Mark with ``mark`` every position of the last ``words`` stretches of non-space
+    characters before ``end`` (the last may run on past it) that holds a character of
+    ``table`` after one outside ``[\w-]`` (beyond ASCII, any)."""
+    seen = 0
+    inside = False
+    p = end - 1
+    while p >= 0 and words > 0:
+        c = codes[p]
+        if _is_space(c):
+            if inside:
+                inside = False
+                if seen == words:
+                    break
+        else:
+            if not inside:
+                inside = True
+                seen += 1
+            if _is_initial(c, table) and (p == 0 or not _is_word(codes[p - 1], 1)):
+                flags[p] |= mark
+        p -= 1
+
+
+@compiled
+def _starts_kernel(codes: U32) -> tuple[I64, I64, I64]:
+    r"""Positions where a phrase before the outlet, one starting with the outlet, and one
+    ending a line could start (each ascending), in a text given by its code points:
+
+    - an anchor (:func:`_anchor_tables`) of a phrase before the outlet: a whole word (the
+      letters that fold to ASCII ones, after a character outside ``[\w-]``) before a space:
+      the anchor, and where its phrase's first word could start, ``back`` words before;
+    - a verb, a whole word after a space: where an outlet could start in the
+      :data:`_VERB_REACH` words before it;
+    - ``'s`` or ``’s`` before a space: where an outlet could start in the
+      :data:`_POSSESSIVE_REACH` words ending there;
+    - a dash before (spaces and) a character that can start an outlet: the dash.
+    """
+    n = codes.shape[0]
+    flags = np.zeros(n, dtype=np.uint8)
+    i = 0
+    while i < n:
+        c = codes[i]
+        if c == 0x27 or c == 0x2019:
+            if i + 2 < n and codes[i + 1] == 0x73 and _is_space(codes[i + 2]):
+                _mark_back(codes, flags, i, _POSSESSIVE_REACH, _SOURCE_START, _SOURCE_INITIALS)
+        elif c == 0x2D or c == 0x2013 or c == 0x2014:
+            j = i + 1
+            while j < n and _is_space(codes[j]):
+                j += 1
+            if j < n and (j > i + 1 or c != 0x2D) and _is_initial(codes[j], _SOURCE_INITIALS):
+                flags[i] |= _DASH_START
+        elif _fold(c) != 0:
+            j = i + 1
+            while j < n and _fold(codes[j]) != 0:
+                j += 1
+            if i == 0 or not _is_word(codes[i - 1], 1):
+                _mark_anchor(codes, flags, i, j)
+            i = j
+            continue
+        i += 1
+    return (
+        _positions(flags, _BEFORE_START),
+        _positions(flags, _SOURCE_START),
+        _positions(flags, _DASH_START),
+    )
+
+
+@compiled
+def _mark_anchor(codes: U32, flags: U8, start: int, end: int) -> None:
+    """Mark the starts that the word ``codes[start:end]`` implies, if it is an anchor."""
+    n = codes.shape[0]
+    initial = _fold(codes[start])
+    for a in range(_ANCHORS_BY_INITIAL[initial - 97], _ANCHORS_BY_INITIAL[initial - 96]):
+        if _ANCHOR_LENGTHS[a] != end - start:
+            continue
+        k = 1
+        while k < end - start and _fold(codes[start + k]) == _ANCHOR_CODES[a, k]:
+            k += 1
+        if k < end - start:
+            continue
+        if _ANCHOR_BACK[a] >= 0 and end < n and _is_space(codes[end]):
+            flags[start] |= _BEFORE_START
+            _mark_back(codes, flags, start, _ANCHOR_BACK[a], _BEFORE_START, _BEFORE_INITIALS)
+        if (
+            _ANCHOR_VERB[a]
+            and start > 0
+            and _is_space(codes[start - 1])
+            and (end == n or not _is_word(codes[end], 2))
+        ):
+            _mark_back(codes, flags, start, _VERB_REACH, _SOURCE_START, _SOURCE_INITIALS)
+        return
+
+
+@compiled
+def _positions(flags: U8, mark: int) -> I64:
+    """The positions of ``flags`` that hold ``mark``, ascending."""
+    count = 0
+    for flag in flags:
+        if flag & mark:
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    count = 0
+    for i in range(flags.shape[0]):
+        if flags[i] & mark:
+            out[count] = i
+            count += 1
+    return out
 
 
 def credited_sources(credits: Iterable[Credit]) -> set[str]:

@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-I64 = npt.NDArray[np.int64]
+from copytrace.kernels import I64, U64, compiled
 
 #: words per anchor k-gram (fewer when the caller's minimum passage is shorter)
 ANCHOR_WORDS = 5
@@ -23,6 +23,8 @@ ANCHOR_WORDS = 5
 MAX_PAIRS_PER_KGRAM = 64
 
 _PRIME = np.uint64(0x100000001B3)
+#: multiplier spreading a k-gram hash over the slots of a hash table (from splitmix64)
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
 
 #: (first word in a, first word in b, length in words) of a run of identical folded words
 Run = tuple[int, int, int]
@@ -30,59 +32,137 @@ Run = tuple[int, int, int]
 
 def kgram_hashes(ids: npt.ArrayLike, k: int) -> npt.NDArray[np.uint64]:
     """A 64-bit polynomial hash of every k-gram of word ids (wrapping arithmetic)."""
-    values = np.asarray(ids).astype(np.uint64)
-    values += np.uint64(1)
-    count = values.shape[0] - k + 1
-    if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    hashes = values[:count].copy()
-    for offset in range(1, k):
-        hashes *= _PRIME
-        hashes += values[offset : offset + count]
+    return _polynomial_hashes(np.ascontiguousarray(ids, dtype=np.int64), k)
+
+
+@compiled
+def _polynomial_hashes(ids: I64, k: int) -> U64:
+    """:func:`kgram_hashes`: ``h = h * _PRIME + (id + 1)`` over each k-gram's ids."""
+    count = max(ids.shape[0] - k + 1, 0)
+    hashes = np.empty(count, dtype=np.uint64)
+    for start in range(count):
+        h = np.uint64(ids[start]) + np.uint64(1)
+        for offset in range(1, k):
+            h = h * _PRIME + (np.uint64(ids[start + offset]) + np.uint64(1))
+        hashes[start] = h
     return hashes
 
 
-def _seeds(ids_a: I64, ids_b: I64, k: int) -> tuple[I64, I64]:
-    """(i, j): positions of equal k-gram hashes in a and b (see :func:`maximal_runs`).
+@compiled
+def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int) -> I64:
+    """The seeds of :func:`maximal_runs` (pairs ``(i, j)`` of k-grams of a and b with equal
+    hashes: all pairs of a hash when they are at most ``most``, else rank by rank) as sorted
+    keys ``(i - j + size_b) * (size_a + 1) + i``: by diagonal, then start.
 
-    The k-grams of both sides are hashed in one pass over the two sequences end to end
-    (dropping the k-grams that straddle them) and sorted together; in a group of equal
-    hashes, the positions below ``count_a`` are those of a.
+    The k-grams of a are grouped by hash in a hash table (open addressing), those of b looked
+    up in it; each group's positions are kept in ascending order.
     """
-    count_a = ids_a.shape[0] - k + 1
-    both = kgram_hashes(np.concatenate((ids_a, ids_b)), k)
-    hashes = np.concatenate((both[:count_a], both[ids_a.shape[0] :]))
-    order = hashes.argsort()
-    ordered = hashes[order]
-    same = ordered[1:] == ordered[:-1]  # same[i]: the i-th and next sorted k-grams are equal
-    from_a = order < count_a
-    # the usual case: a group of two, one k-gram of a and one of b, paired in one step
-    alone = np.empty(same.shape[0] + 2, dtype=np.bool_)
-    alone[0] = alone[-1] = True
-    np.logical_not(same, out=alone[1:-1])
-    single = same & (from_a[:-1] != from_a[1:]) & alone[:-2] & alone[2:]
-    lower, upper = order[:-1][single], order[1:][single]
-    firsts = [np.minimum(lower, upper)]
-    seconds = [np.maximum(lower, upper) - count_a]
-    if np.count_nonzero(same) > lower.shape[0]:  # some k-grams occur more often
-        starts = alone[:-1].nonzero()[0]
-        in_a = np.add.reduceat(from_a.astype(np.int64), starts)
-        in_b = np.diff(starts, append=ordered.shape[0]) - in_a
-        several = (in_a > 0) & (in_b > 0) & ((in_a > 1) | (in_b > 1))
-        for x in np.flatnonzero(several).tolist():
-            start, x_a, x_b = int(starts[x]), int(in_a[x]), int(in_b[x])
-            group = np.sort(order[start : start + x_a + x_b])  # a's positions, then b's
-            at_a, at_b = group[:x_a], group[x_a:] - count_a
-            if x_a * x_b <= MAX_PAIRS_PER_KGRAM:
-                firsts.append(np.repeat(at_a, x_b))
-                seconds.append(np.tile(at_b, x_a))
-            else:  # rank by rank
-                n = min(x_a, x_b)
-                firsts.append(at_a[:n])
-                seconds.append(at_b[:n])
-    if len(firsts) == 1:
-        return firsts[0], seconds[0]
-    return np.concatenate(firsts), np.concatenate(seconds)
+    count_a, count_b = hashes_a.shape[0], hashes_b.shape[0]
+    bits = 1
+    while (1 << bits) < 2 * count_a:
+        bits += 1
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    slot_hash = np.empty(mask + 1, dtype=np.uint64)
+    slot_group = np.full(mask + 1, -1, dtype=np.int64)
+    group_a = np.empty(count_a, dtype=np.int64)
+    groups = 0
+    for i in range(count_a):
+        h = hashes_a[i]
+        slot = np.int64((h * _SPREAD) >> shift)
+        while slot_group[slot] >= 0 and slot_hash[slot] != h:
+            slot = (slot + 1) & mask
+        if slot_group[slot] < 0:
+            slot_hash[slot] = h
+            slot_group[slot] = groups
+            groups += 1
+        group_a[i] = slot_group[slot]
+    group_b = np.full(count_b, -1, dtype=np.int64)
+    for j in range(count_b):
+        h = hashes_b[j]
+        slot = np.int64((h * _SPREAD) >> shift)
+        while slot_group[slot] >= 0 and slot_hash[slot] != h:
+            slot = (slot + 1) & mask
+        group_b[j] = slot_group[slot]
+    # each group's positions in a and in b, ascending (counting sort by group)
+    first_a = np.zeros(groups + 1, dtype=np.int64)
+    first_b = np.zeros(groups + 1, dtype=np.int64)
+    for i in range(count_a):
+        first_a[group_a[i] + 1] += 1
+    for j in range(count_b):
+        if group_b[j] >= 0:
+            first_b[group_b[j] + 1] += 1
+    pairs = 0
+    for g in range(groups):
+        x_a, x_b = first_a[g + 1], first_b[g + 1]
+        pairs += x_a * x_b if x_a * x_b <= most else min(x_a, x_b)
+        first_a[g + 1] += first_a[g]
+        first_b[g + 1] += first_b[g]
+    at_a = np.empty(count_a, dtype=np.int64)
+    at_b = np.empty(first_b[groups], dtype=np.int64)
+    fill_a = first_a[:-1].copy()
+    fill_b = first_b[:-1].copy()
+    for i in range(count_a):
+        at_a[fill_a[group_a[i]]] = i
+        fill_a[group_a[i]] += 1
+    for j in range(count_b):
+        if group_b[j] >= 0:
+            at_b[fill_b[group_b[j]]] = j
+            fill_b[group_b[j]] += 1
+    width = size_a + 1
+    keys = np.empty(pairs, dtype=np.int64)
+    n = 0
+    for g in range(groups):
+        a0, a1, b0, b1 = first_a[g], first_a[g + 1], first_b[g], first_b[g + 1]
+        if (a1 - a0) * (b1 - b0) <= most:
+            for x in range(a0, a1):
+                for y in range(b0, b1):
+                    keys[n] = (at_a[x] - at_b[y] + size_b) * width + at_a[x]
+                    n += 1
+        else:  # rank by rank
+            for t in range(min(a1 - a0, b1 - b0)):
+                keys[n] = (at_a[a0 + t] - at_b[b0 + t] + size_b) * width + at_a[a0 + t]
+                n += 1
+    keys.sort()
+    return keys
+
+
+@compiled
+def _grow_runs(a: I64, b: I64, k: int, keys: I64) -> tuple[I64, bool]:
+    """The maximal runs (rows ``(start in a, start in b, length)``) through the seeds given
+    by their sorted ``keys`` (see :func:`_seed_keys`), and ``True``; or no runs and ``False``
+    where seeds that follow each other on a diagonal do not hold equal words (the hashes of
+    two different k-grams collided)."""
+    size_a, size_b = a.shape[0], b.shape[0]
+    width = size_a + 1
+    runs = np.empty((keys.shape[0], 3), dtype=np.int64)
+    found = 0
+    previous_diagonal = previous_end = -1
+    t = 0
+    while t < keys.shape[0]:
+        first = keys[t]
+        while t + 1 < keys.shape[0] and keys[t + 1] - keys[t] == 1:
+            t += 1
+        last = keys[t]
+        t += 1
+        diagonal, start = first // width, first % width
+        if diagonal == previous_diagonal and start < previous_end:
+            continue  # inside the run just found
+        end = last % width + k
+        other = start - diagonal + size_b
+        if other + end - start > size_b:
+            return runs[:0], False
+        for offset in range(end - start):
+            if a[start + offset] != b[other + offset]:
+                return runs[:0], False
+        while start > 0 and other > 0 and a[start - 1] == b[other - 1]:
+            start, other = start - 1, other - 1
+        while end < size_a and end - start + other < size_b and a[end] == b[end - start + other]:
+            end += 1
+        runs[found, 0], runs[found, 1], runs[found, 2] = start, other, end - start
+        found += 1
+        previous_diagonal, previous_end = diagonal, end
+    return runs[:found], True
 
 
 def maximal_runs(ids_a: npt.ArrayLike, ids_b: npt.ArrayLike, k: int) -> list[Run]:
@@ -99,43 +179,18 @@ def maximal_runs(ids_a: npt.ArrayLike, ids_b: npt.ArrayLike, k: int) -> list[Run
     words are checked: the hashes of two different k-grams may collide), which is grown word
     by word at both ends to the maximal run.
     """
-    a = np.asarray(ids_a, dtype=np.int64)
-    b = np.asarray(ids_b, dtype=np.int64)
+    a = np.ascontiguousarray(ids_a, dtype=np.int64)
+    b = np.ascontiguousarray(ids_b, dtype=np.int64)
     size_a, size_b = a.shape[0], b.shape[0]
     if size_a < k or size_b < k:
         return []
-    seeds_a, seeds_b = _seeds(a, b, k)
-    if seeds_a.shape[0] == 0:
-        return []
-    # one number per seed, ordered by diagonal then start; consecutive on a diagonal differ by 1
-    width = size_a + 1
-    keys = (seeds_a - seeds_b + size_b) * width + seeds_a
-    keys.sort()
-    breaks = (keys[1:] - keys[:-1] != 1).nonzero()[0]
-    firsts = keys[np.concatenate(([0], breaks + 1))].tolist()
-    lasts = keys[np.concatenate((breaks, [keys.shape[0] - 1]))].tolist()
-    words_a, words_b = a.tolist(), b.tolist()
-    runs: list[Run] = []
-    previous_diagonal, previous_end = -1, -1
-    for first, last in zip(firsts, lasts, strict=True):
-        diagonal, start = divmod(first, width)
-        if diagonal == previous_diagonal and start < previous_end:
-            continue  # inside the run just found
-        end = last % width + k
-        other = start - diagonal + size_b
-        if words_a[start:end] != words_b[other : other + end - start]:
-            return _runs_diagonal_by_diagonal(a, b, k, seeds_a, seeds_b)  # a hash collision
-        while start > 0 and other > 0 and words_a[start - 1] == words_b[other - 1]:
-            start, other = start - 1, other - 1
-        while (
-            end < size_a
-            and end - start + other < size_b
-            and (words_a[end] == words_b[end - start + other])
-        ):
-            end += 1
-        runs.append((start, other, end - start))
-        previous_diagonal, previous_end = diagonal, end
-    return runs
+    keys = _seed_keys(kgram_hashes(a, k), kgram_hashes(b, k), size_a, size_b, MAX_PAIRS_PER_KGRAM)
+    found, checked = _grow_runs(a, b, k, keys)
+    if not checked:  # a hash collision
+        seeds_a = keys % (size_a + 1)
+        seeds_b = seeds_a - keys // (size_a + 1) + size_b
+        return _runs_diagonal_by_diagonal(a, b, k, seeds_a, seeds_b)
+    return list(map(tuple, found.tolist()))
 
 
 def _runs_diagonal_by_diagonal(a: I64, b: I64, k: int, seeds_a: I64, seeds_b: I64) -> list[Run]:
