@@ -222,7 +222,6 @@ def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.M
     if not docs.is_file():
         pytest.skip(f"{docs} not found")
     monkeypatch.setattr(batches, "BATCH_BYTES", 50_000)
-    monkeypatch.setattr(batches, "PARALLEL_FROM_DOCUMENTS", 200)
     monkeypatch.setattr(pipeline, "PARALLEL_FROM_PAIRS", 10)
     monkeypatch.setattr(pipeline, "EXPLAIN_CHUNK", 16)
     one = scan(docs, Config(workers=1))
@@ -238,19 +237,18 @@ def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.M
 def test_the_spills_give_back_each_documents_text_and_shingles(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # real news fingerprinted by the main process and a pool of two, so that the shingles
-    # lie in three files; asked for in a random order, with a document asked for twice
+    # real news fingerprinted by a pool of two, so that the shingles and texts lie in two
+    # files each; asked for in a random order, with a document asked for twice
     path = data_dir / "bbc" / "docs.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found")
     monkeypatch.setattr(batches, "BATCH_BYTES", 50_000)
-    monkeypatch.setattr(batches, "PARALLEL_FROM_DOCUMENTS", 200)
     config, skips = Config(workers=2), SkipLog()
     with ShingleSpill() as spill:
         prints = FingerprintSpill(25, 5)
         try:
             read = batches.fingerprint_documents([path], config, skips, spill, prints)
-            assert len(list(spill.folder.glob("shingles-*"))) == 3
+            assert len(list(spill.folder.glob("shingles-*"))) == 2
             wanted = np.random.default_rng(0).permutation(len(read))[:400]
             wanted = np.append(wanted, wanted[0])
             with spill.mapped() as where:
@@ -263,8 +261,8 @@ def test_the_spills_give_back_each_documents_text_and_shingles(
                 ]
         finally:
             prints.close()
-    assert len({int(where.files[i]) for i in range(len(read))}) == 3
-    # texts read together, from the three files, in order or not, equal texts read one by one
+    assert len({int(where.files[i]) for i in range(len(read))}) == 2
+    # texts read together, from the two files, in order or not, equal texts read one by one
     in_order = list(read)
     assert [doc.text for doc in in_order] == [read.text(i) for i in range(len(read))]
     assert [doc.id for doc in in_order] == read.ids

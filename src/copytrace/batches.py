@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,10 +52,9 @@ from copytrace.spill import (
     write_texts,
 )
 
-#: the first this many documents are fingerprinted in the main process: a smaller job is done
-#: before a pool would have started
-PARALLEL_FROM_DOCUMENTS = 5_000
 _PROGRESS_EVERY = 500
+#: a text that :func:`_warm` fingerprints: a few words, a folded letter, a digit
+_WARM_TEXT = "Warm up the \ufb01ngerprinting kernels: 1 small Ünicode text, of ten words."
 
 
 @functools.cache
@@ -190,22 +190,29 @@ def _tasks(
         yield texts_task()
 
 
+def _warm(config: Config) -> None:
+    """Load into this process the compiled kernels that :func:`_run` calls, by fingerprinting
+    one short text: the processes of a pool forked after this inherit them, instead of each
+    loading them from numba's cache again."""
+    permutations = permutations_for(config.num_perm, config.seed)
+    _, shingles, cuts = fingerprint_batch_with_shingles([_WARM_TEXT], config, permutations)
+    kernels.with_sets(shingles, cuts)
+
+
 def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
-    """The result of each task, in order. The first PARALLEL_FROM_DOCUMENTS documents are
-    done here; a corpus larger than that goes on in ``workers`` processes (a pool costs more
-    than it saves on small jobs), which parse and fingerprint while this one reads on."""
+    """The result of each task, in order. A job of one batch is done here (a pool would cost
+    more than it saves); a larger one in ``workers`` processes, started at once, which parse
+    and fingerprint while this one reads on."""
     remaining = iter(tasks)
-    done = 0
-    for task in remaining:
-        result = _run(task)
-        yield result
-        done += len(result)
-        if workers > 1 and done >= PARALLEL_FROM_DOCUMENTS:
-            break
-    else:
+    first = next(remaining, None)
+    second = next(remaining, None) if first is not None and workers > 1 else None
+    if second is None:
+        yield from map(_run, remaining if first is None else itertools.chain([first], remaining))
         return
+    _warm(first.config)
     with process_pool(workers) as pool:
-        yield from bounded_imap(pool, _run, remaining, 2 * workers)
+        everything = itertools.chain([first, second], remaining)
+        yield from bounded_imap(pool, _run, everything, 2 * workers)
 
 
 def fingerprint_documents(
