@@ -320,6 +320,24 @@ def _explain_task(task: _ExplainTask) -> list[ExplainedPair]:
     return out
 
 
+#: two short texts that :func:`_warm_explaining` explains: a dateline, a credit, a changed word
+#: and a change of typography
+_WARM_PAIR = (
+    "KYIV, March 27 (Reuters) - The council approved the new bridge on Monday, "
+    "the mayor said, according to the Kyiv Post.",
+    "KYIV, March 27 (Reuters) \u2014 The council approved the new bridge on Tuesday, "
+    "the mayor said, according to the Kyiv Post.",
+)
+
+
+def _warm_explaining() -> None:
+    """Compile the patterns and load the kernels that explaining uses into this process, by
+    explaining one short pair: the processes of a pool forked after this inherit them,
+    instead of each doing it again."""
+    documents = {str(n): Document(str(n), text) for n, text in enumerate(_WARM_PAIR)}
+    _explain_task(_ExplainTask([("0", "1")], documents, 0, True))
+
+
 def explain_pairs(
     pairs: Iterable[Pair],
     docs: DocumentSpill,
@@ -356,6 +374,7 @@ def explain_pairs(
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
+            _warm_explaining()
             pool = stack.enter_context(process_pool(workers))
             results: Iterable[list[ExplainedPair]] = bounded_imap(
                 pool, _explain_task, tasks(), 2 * workers
