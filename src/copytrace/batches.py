@@ -204,14 +204,13 @@ def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
     more than it saves); a larger one in ``workers`` processes, started at once, which parse
     and fingerprint while this one reads on."""
     remaining = iter(tasks)
-    first = next(remaining, None)
-    second = next(remaining, None) if first is not None and workers > 1 else None
-    if second is None:
-        yield from map(_run, remaining if first is None else itertools.chain([first], remaining))
+    started = list(itertools.islice(remaining, 2 if workers > 1 else 1))
+    everything = itertools.chain(started, remaining)
+    if len(started) < 2:
+        yield from map(_run, everything)
         return
-    _warm(first.config)
+    _warm(started[0].config)
     with process_pool(workers) as pool:
-        everything = itertools.chain([first, second], remaining)
         yield from bounded_imap(pool, _run, everything, 2 * workers)
 
 
