@@ -261,13 +261,17 @@ def load_kernels() -> None:
     compiler among them, are frozen out of garbage collection (:func:`gc.freeze`), now and
     again at exit: collecting them would cost time during a run and about 0.2 s at exit, to
     free memory that the process gives back as it ends anyway (temporary files are removed
-    by atexit handlers, which still run).
+    by atexit handlers, which still run). Freed arrays are kept for reuse
+    (:func:`copytrace.allocator.reuse_freed_memory`).
 
     Only in the ``copytrace`` program's own process, before numba is loaded; elsewhere (a
     command run by another program) this does nothing, and numba loads as it always does.
     """
     if not _own_process or "numba" in sys.modules:
         return
+    from copytrace.allocator import reuse_freed_memory
+
+    reuse_freed_memory()
     with _unimportable(NUMBA_PROBES):
         from copytrace import kernels
 

@@ -10,6 +10,8 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from copytrace.allocator import reuse_freed_memory
+
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
@@ -34,8 +36,10 @@ def bounded_imap(
 def worker_init() -> None:
     """Run first in every pool process: SIGTERM, which the pool sends its processes when it
     closes, takes its default action (a handler the CLI set for the main process would be
-    run only between bytecodes, and a process waiting on the pool's queue would never exit)."""
+    run only between bytecodes, and a process waiting on the pool's queue would never exit);
+    freed arrays are kept for reuse (:func:`copytrace.allocator.reuse_freed_memory`)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    reuse_freed_memory()
 
 
 def process_pool(workers: int) -> multiprocessing.pool.Pool:
