@@ -194,6 +194,31 @@ def test_deduplicated_parquet_round_trips(planted: list[Document], tmp_path: Pat
     assert again.pairs == []
 
 
+@pytest.mark.parametrize("dedup_format", ["jsonl", "parquet"])
+def test_a_scan_that_fails_at_its_end_leaves_the_last_output_as_it_was(
+    planted: list[Document], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dedup_format: str
+) -> None:
+    # the deduplicated corpus is written before the scan ends (while the last pairs are
+    # explained): it must appear only with the rest, so a later failure keeps the old one
+    out = tmp_path / "out"
+    name = f"deduplicated.{dedup_format}"
+    scan(planted[:4], out=out, dedup_format=dedup_format)
+    before = (out / name).read_bytes()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(copytrace.report, "write_scan", broken)
+    with pytest.raises(OSError, match="disk full"):
+        scan(planted, out=out, dedup_format=dedup_format)
+    assert (out / name).read_bytes() == before
+    assert not [path.name for path in out.iterdir() if path.name.startswith(".")]
+    monkeypatch.undo()
+    result = scan(planted, out=out, dedup_format=dedup_format)
+    assert (out / name).read_bytes() != before
+    assert result.stats.kept < len(planted)
+
+
 def test_scan_keeps_metadata_in_the_deduplicated_corpus(tmp_path: Path) -> None:
     text = "one two three four five six seven eight nine ten eleven twelve"
     docs = [

@@ -12,7 +12,7 @@ import functools
 import itertools
 import os
 import time
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,16 +108,17 @@ class ScanResult:
     alignments_written: bool = False
 
     def kept_documents(self) -> Iterator[Document]:
-        """The deduplicated corpus: documents in no cluster, and each cluster's representative,
-        in input order."""
-        dropped = {
-            member
-            for found in self.clusters
-            for member in found.members
-            if member != found.representative
-        }
-        ids = self.documents.ids
-        return self.documents.documents(i for i, doc_id in enumerate(ids) if doc_id not in dropped)
+        """The deduplicated corpus (see :func:`kept_documents`)."""
+        return kept_documents(self.documents, self.clusters)
+
+
+def kept_documents(docs: DocumentSpill, clusters: Iterable[Cluster]) -> Iterator[Document]:
+    """The deduplicated corpus: documents in no cluster, and each cluster's representative,
+    in input order."""
+    dropped = {
+        member for found in clusters for member in found.members if member != found.representative
+    }
+    return docs.documents(i for i, doc_id in enumerate(docs.ids) if doc_id not in dropped)
 
 
 def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:
@@ -180,7 +181,14 @@ def scan(
     ``deduplicated.jsonl`` (or ``.parquet``), ``summary.json`` and with ``report`` an HTML
     ``report.html`` there (see :mod:`copytrace.report`).
     """
-    from copytrace.report import MAX_REPORT_PAIRS, atomic_binary, check_dedup_format, write_scan
+    from copytrace.report import (
+        MAX_REPORT_PAIRS,
+        atomic_binary,
+        atomic_path,
+        check_dedup_format,
+        write_deduplicated,
+        write_scan,
+    )
 
     config = config or Config()
     check_dedup_format(dedup_format)
@@ -191,13 +199,16 @@ def scan(
 
     items: Iterable[Any] = [inputs] if isinstance(inputs, str | Path) else inputs
     pairs: list[Pair] = []
+    clusters: list[Cluster] = []
     explanations: list[Explanation] = []
     summaries: list[ExplanationSummary] = []
     streamed = out is not None and config.align
     bands, rows = bands_and_rows(config)
-    spill = ShingleSpill()
-    prints = FingerprintSpill(bands, rows)
-    try:
+    # the spills are removed, and the files written before the scan ends (entered here) appear
+    # in ``out``, as this block is left: the files only if it ends well
+    with contextlib.ExitStack() as outputs:
+        spill = outputs.enter_context(ShingleSpill())
+        prints = outputs.enter_context(contextlib.closing(FingerprintSpill(bands, rows)))
         docs = fingerprint_documents(items, config, skips, spill, prints, progress, fmt)
         # reading and fingerprinting overlap: one stage
         seconds["read_fingerprint"] = time.perf_counter() - clock
@@ -207,12 +218,32 @@ def scan(
         candidates = int(lefts.shape[0])
         seconds["candidates"] = time.perf_counter() - clock
 
+        writing = 0.0  # seconds spent writing the deduplicated corpus
+
+        def settle() -> None:
+            """Verification is done, every pair known: cluster, and write the deduplicated
+            corpus, here, while the pool explains the last pairs."""
+            nonlocal writing
+            started = time.perf_counter()
+            # partial copies share a passage, not the document: they do not merge clusters
+            whole = [pair for pair in pairs if pair.verdict != "partial"]
+            lengths = prints.n_words.tolist()
+            clusters.extend(
+                cluster(docs, whole, lengths, config.representative, config.date_fields)
+            )
+            seconds["cluster"] = time.perf_counter() - started
+            if out is not None:
+                started = time.perf_counter()
+                target = Path(out) / f"deduplicated.{dedup_format}"
+                written = outputs.enter_context(atomic_path(target))
+                write_deduplicated(written, kept_documents(docs, clusters), config, dedup_format)
+                writing = time.perf_counter() - started
+
         # pairs are explained by other processes as verification finds them, and verified
-        # here meanwhile: the two stages overlap
+        # here meanwhile: the stages from verification to the deduplicated corpus overlap
         clock = time.perf_counter()
-        verified = _collected(
-            verify(lefts, rights, prints, docs.ids, spill.mapped, config), pairs, progress
-        )
+        verify_pairs = verify(lefts, rights, prints, docs.ids, spill.mapped, config)
+        verified = _then(_collected(verify_pairs, pairs, progress), settle)
         with contextlib.ExitStack() as stack:
             handle = (
                 stack.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
@@ -239,46 +270,54 @@ def scan(
                 if handle is not None:
                     handle.write(done.line)
         seconds["verify_align"] = time.perf_counter() - clock
-        lengths = prints.n_words.tolist()
-    finally:
         spill.close()
         prints.close()
 
-    clock = time.perf_counter()
-    # partial copies share a passage, not the document: they do not merge clusters
-    whole = [pair for pair in pairs if pair.verdict != "partial"]
-    clusters = cluster(docs, whole, lengths, config.representative, config.date_fields)
-    seconds["cluster"] = time.perf_counter() - clock
-
-    in_clusters = sum(len(c.members) for c in clusters)
-    stats = ScanStats(
-        documents=len(docs),
-        skipped=dict(skips.counts),
-        skip_examples=tuple(skips.examples),
-        candidates=candidates,
-        pairs=len(pairs),
-        clusters=len(clusters),
-        documents_in_clusters=in_clusters,
-        kept=len(docs) - in_clusters + len(clusters),
-        bands=bands,
-        rows=rows,
-        seconds=seconds,
-        notes=tuple(notes),
-    )
-    result = ScanResult(
-        pairs, clusters, docs, stats, config, explanations, summaries, alignments_written=streamed
-    )
-    if out is not None:
-        clock = time.perf_counter()
-        write_scan(result, Path(out), dedup_format, html=report)
-        seconds["write"] = time.perf_counter() - clock
+        in_clusters = sum(len(c.members) for c in clusters)
+        stats = ScanStats(
+            documents=len(docs),
+            skipped=dict(skips.counts),
+            skip_examples=tuple(skips.examples),
+            candidates=candidates,
+            pairs=len(pairs),
+            clusters=len(clusters),
+            documents_in_clusters=in_clusters,
+            kept=len(docs) - in_clusters + len(clusters),
+            bands=bands,
+            rows=rows,
+            seconds=seconds,
+            notes=tuple(notes),
+        )
+        result = ScanResult(
+            pairs,
+            clusters,
+            docs,
+            stats,
+            config,
+            explanations,
+            summaries,
+            alignments_written=streamed,
+        )
+        if out is not None:
+            clock = time.perf_counter()
+            write_scan(result, Path(out), dedup_format, html=report, deduplicated_written=True)
+            seconds["write"] = writing + time.perf_counter() - clock
     return result
+
+
+def _then(items: Iterable[Pair], after: Callable[[], None]) -> Iterator[Pair]:
+    """``items`` as they come, then ``after()`` run as the last one has been taken."""
+    yield from items
+    after()
 
 
 #: pairs explained per task (their documents travel with them)
 EXPLAIN_CHUNK = 256
 #: below this many pairs, explaining in one process is faster than starting a pool
 PARALLEL_FROM_PAIRS = 2_000
+#: tasks handed to each explaining process ahead of its results being taken: enough that
+#: verification, which feeds them, ends well before explaining does (see :func:`scan`)
+_EXPLAIN_AHEAD = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +416,7 @@ def explain_pairs(
             _warm_explaining()
             pool = stack.enter_context(process_pool(workers))
             results: Iterable[list[ExplainedPair]] = bounded_imap(
-                pool, _explain_task, tasks(), 2 * workers
+                pool, _explain_task, tasks(), _EXPLAIN_AHEAD * workers
             )
         else:
             results = map(_explain_task, tasks())

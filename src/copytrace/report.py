@@ -121,7 +121,8 @@ def document_record(doc: Document, config: Config) -> dict[str, Any]:
 
 
 def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -> None:
-    """Write records as Parquet; metadata that does not fit one schema goes in a JSON column."""
+    """Write records as Parquet to ``target`` (not atomically); metadata that does not fit
+    one schema goes in a JSON column."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -146,15 +147,34 @@ def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -
                 for r in records
             ]
         )
-    with atomic_path(target) as temp:
-        pq.write_table(table, temp)
+    pq.write_table(table, target)
+
+
+def write_deduplicated(
+    path: Path, documents: Iterable[Document], config: Config, dedup_format: str
+) -> None:
+    """Write the deduplicated corpus, ``documents``, to ``path`` (as it is, not atomically:
+    callers write a temporary path, see :func:`atomic_path`)."""
+    records = (document_record(doc, config) for doc in documents)
+    if dedup_format == "parquet":
+        write_parquet(path, list(records), config)
+        return
+    with path.open("wb", buffering=1 << 20) as handle:
+        for record in records:
+            handle.write(json_line(record))
 
 
 def write_scan(
-    result: ScanResult, out: Path, dedup_format: str = "jsonl", html: bool = False
+    result: ScanResult,
+    out: Path,
+    dedup_format: str = "jsonl",
+    html: bool = False,
+    *,
+    deduplicated_written: bool = False,
 ) -> None:
     """Write a scan's files into ``out`` (see the module docstring); with ``html``, also
-    ``report.html`` for people (:func:`copytrace.htmlreport.render_scan_report`)."""
+    ``report.html`` for people (:func:`copytrace.htmlreport.render_scan_report`). With
+    ``deduplicated_written``, the deduplicated corpus is not written: the caller has."""
     check_dedup_format(dedup_format)
     out.mkdir(parents=True, exist_ok=True)
     config = result.config
@@ -166,11 +186,9 @@ def write_scan(
     else:
         (out / "alignments.jsonl").unlink(missing_ok=True)  # never leave a stale one behind
     write_jsonl(out / "clusters.jsonl", (found.to_dict() for found in result.clusters))
-    kept = (document_record(doc, config) for doc in result.kept_documents())
-    if dedup_format == "parquet":
-        write_parquet(out / "deduplicated.parquet", list(kept), config)
-    else:
-        write_jsonl(out / "deduplicated.jsonl", kept)
+    if not deduplicated_written:
+        with atomic_path(out / f"deduplicated.{dedup_format}") as path:
+            write_deduplicated(path, result.kept_documents(), config, dedup_format)
     summary = {"stats": result.stats.to_dict(), "config": _config_dict(config)}
     with atomic_text(out / "summary.json") as handle:
         json.dump(summary, handle, indent=2, ensure_ascii=False)
