@@ -13,6 +13,7 @@ import pytest
 
 import copytrace
 from copytrace import Config, Document, batches, compare, compare_files, pipeline, scan
+from copytrace import spill as spill_module
 from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
 from copytrace.skips import SkipLog
@@ -263,7 +264,8 @@ def test_the_spills_give_back_each_documents_text_and_shingles(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # real news fingerprinted by a pool of two, so that the shingles and texts lie in two
-    # files each; asked for in a random order, with a document asked for twice
+    # files each; asked for in a random order, with a document asked for twice, and the
+    # shingles read both where they lie in the mapped files and copied out of them
     path = data_dir / "bbc" / "docs.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found")
@@ -276,17 +278,24 @@ def test_the_spills_give_back_each_documents_text_and_shingles(
             assert len(list(spill.folder.glob("shingles-*"))) == 2
             wanted = np.random.default_rng(0).permutation(len(read))[:400]
             wanted = np.append(wanted, wanted[0])
-            with spill.mapped() as where:
-                blocks = [
-                    (
-                        where.sources[where.files[i]][where.starts[i] : where.mids[i]].tolist(),
-                        where.sources[where.files[i]][where.mids[i] : where.ends[i]].tolist(),
-                    )
-                    for i in wanted.tolist()
-                ]
+            read_back = {}
+            for mapped_up_to in (spill.nbytes(), spill.nbytes() - 1):  # mapped, then copied
+                monkeypatch.setattr(spill_module, "MAPPED_UP_TO", mapped_up_to)
+                with spill.blocks(wanted) as where:
+                    read_back[mapped_up_to] = [
+                        (
+                            where.sources[where.files[i]][where.starts[i] : where.mids[i]].tolist(),
+                            where.sources[where.files[i]][where.mids[i] : where.ends[i]].tolist(),
+                        )
+                        for i in range(wanted.shape[0])
+                    ]
+                    if mapped_up_to == spill.nbytes():  # the documents lie in both files
+                        assert len(set(where.files.tolist())) == 2
+                spill._maps = None  # (mapped once for the spill's life: mapped no more)
         finally:
             prints.close()
-    assert len({int(where.files[i]) for i in range(len(read))}) == 2
+    blocks, copied = read_back.values()
+    assert blocks == copied
     # texts read together, from the two files, in order or not, equal texts read one by one
     in_order = list(read)
     assert [doc.text for doc in in_order] == [read.text(i) for i in range(len(read))]

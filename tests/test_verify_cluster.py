@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from copytrace.fingerprint import (
 )
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
-from copytrace.verify import shingle_blocks, similarity, verify
+from copytrace.verify import in_memory, shingle_blocks, similarity, verify
 
 # --- exact similarity ---------------------------------------------------------------------
 
@@ -77,7 +76,7 @@ def _verify(
 
     ordered = [ordered_shingles(text, config.ngram_size) for text in texts]
     blocks = shingle_blocks([(each, np.unique(each)) for each in ordered])
-    return list(verify(left, right, batch, ids, lambda: contextlib.nullcontext(blocks), config))
+    return list(verify(left, right, batch, ids, in_memory(blocks), config))
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:

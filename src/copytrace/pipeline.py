@@ -242,7 +242,7 @@ def scan(
         # pairs are explained by other processes as verification finds them, and verified
         # here meanwhile: the stages from verification to the deduplicated corpus overlap
         clock = time.perf_counter()
-        verify_pairs = verify(lefts, rights, prints, docs.ids, spill.mapped, config)
+        verify_pairs = verify(lefts, rights, prints, docs.ids, spill.blocks, config)
         verified = _then(_collected(verify_pairs, pairs, progress), settle)
         with contextlib.ExitStack() as stack:
             handle = (

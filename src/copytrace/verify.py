@@ -8,6 +8,7 @@ whose exact Jaccard is at or above the threshold, or that share a passage of at 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
@@ -127,17 +128,23 @@ class DocumentPrints(Protocol):
 
 
 class ShingleBlocks(NamedTuple):
-    """Where each document's shingles lie: document i's ordered shingle hashes are
+    """Where each of some documents' shingles lie: document i's ordered shingle hashes are
     ``sources[files[i]][starts[i]:mids[i]]`` and its shingle set (sorted, unique)
     ``sources[files[i]][mids[i]:ends[i]]``. The sources are arrays in memory
-    (:func:`shingle_blocks`) or files mapped into it
-    (:meth:`~copytrace.spill.ShingleSpill.mapped`), all of one kind."""
+    (:func:`shingle_blocks`, or copied from a spill) or files mapped into it
+    (:meth:`~copytrace.spill.ShingleSpill.blocks`), all of one kind."""
 
     sources: list[U64]
     files: I32
     starts: I64
     mids: I64
     ends: I64
+
+    def select(self, rows: I64) -> ShingleBlocks:
+        """The blocks of documents ``rows``, in that order."""
+        return ShingleBlocks(
+            self.sources, self.files[rows], self.starts[rows], self.mids[rows], self.ends[rows]
+        )
 
 
 def shingle_blocks(parts: Sequence[tuple[U64, U64]]) -> ShingleBlocks:
@@ -153,21 +160,53 @@ def shingle_blocks(parts: Sequence[tuple[U64, U64]]) -> ShingleBlocks:
     return ShingleBlocks([source], files, bounds[0:-1:2], bounds[1::2], bounds[2::2])
 
 
+#: what :func:`verify` reads the shingles of documents with: for some documents' numbers,
+#: where their shingles lie (those numbers' :class:`ShingleBlocks`, in order), for the
+#: duration of a ``with`` block
+BlockReader = Callable[[I64], AbstractContextManager[ShingleBlocks]]
+
+
+def in_memory(blocks: ShingleBlocks) -> BlockReader:
+    """A :data:`BlockReader` of blocks in memory."""
+    return lambda rows: contextlib.nullcontext(blocks.select(rows))
+
+
+def _measure_chunk(
+    blocks: BlockReader, lefts: I64, rights: I64, passage_from: int, k: int
+) -> tuple[I64, I64, I64, I64]:
+    """(shared shingles, longest passage's words, set size of left, of right) of the pairs
+    ``(lefts[i], rights[i])``, each document's blocks read once, and held only while they
+    are measured."""
+    rows, local = np.unique(np.concatenate((lefts, rights)), return_inverse=True)
+    with blocks(rows) as where:
+        # a tuple, not a list: numba compiles (and caches) one loop per number of files
+        shared, passage = _measure_pairs(
+            tuple(where.sources),
+            *where[1:],
+            local[: lefts.shape[0]],
+            local[lefts.shape[0] :],
+            passage_from,
+            k,
+        )
+        set_sizes = where.ends - where.mids
+    return shared, passage, set_sizes[local[: lefts.shape[0]]], set_sizes[local[lefts.shape[0] :]]
+
+
 def verify(
     lefts: I64,
     rights: I64,
     prints: DocumentPrints,
     ids: Sequence[str],
-    blocks: Callable[[], AbstractContextManager[ShingleBlocks]],
+    blocks: BlockReader,
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``blocks()`` gives where the documents' ordered shingle hashes and shingle sets lie
-    (:class:`ShingleBlocks`: :meth:`~copytrace.spill.ShingleSpill.mapped` maps a spill's
-    files, :func:`shingle_blocks` puts together ones in memory); it is opened for a chunk of
-    pairs at a time and closed after, and the pairs are measured in compiled loops, where
-    the blocks lie. A pair at or above the threshold is a ``duplicate`` or
+    ``blocks`` gives where documents' ordered shingle hashes and shingle sets lie
+    (:meth:`~copytrace.spill.ShingleSpill.blocks` reads a spill's files,
+    :func:`in_memory` blocks put together by :func:`shingle_blocks`); it is asked for the
+    documents of a chunk of pairs at a time, and the pairs are measured in compiled loops,
+    where the blocks lie. A pair at or above the threshold is a ``duplicate`` or
     ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
     at least ``config.min_passage_words`` words is ``partial``.
     """
@@ -178,14 +217,9 @@ def verify(
     for first in range(0, lefts.shape[0], CHUNK_PAIRS):
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
-        with blocks() as where:
-            # a tuple, not a list: numba compiles (and caches) one loop per number of files
-            shared, passage = _measure_pairs(
-                tuple(where.sources), *where[1:], chunk_lefts, chunk_rights, passage_from, k
-            )
-        set_sizes = where.ends - where.mids
-        size_a = set_sizes[chunk_lefts]
-        size_b = set_sizes[chunk_rights]
+        shared, passage, size_a, size_b = _measure_chunk(
+            blocks, chunk_lefts, chunk_rights, passage_from, k
+        )
         union = size_a + size_b - shared
         with np.errstate(divide="ignore", invalid="ignore"):
             jaccard = np.where(union > 0, shared / union, 0.0)
