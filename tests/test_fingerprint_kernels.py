@@ -288,15 +288,20 @@ def test_kernels_work_where_no_cache_directory_is_writable() -> None:
     assert int(child.stdout) == fmix(1)
 
 
-def test_with_sets_puts_each_texts_set_after_its_shingles() -> None:
-    rng = np.random.default_rng(3)
-    texts = [rng.integers(0, 50, size=n).astype(np.uint64) for n in (0, 1, 7, 40, 0, 200)]
+def _check_with_sets(texts: list[np.ndarray]) -> None:
+    """kernels.with_sets of ``texts`` puts each text's shingles, then its set, in its block."""
     cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
     blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
     for i, text in enumerate(texts):
         block = blocks[block_cuts[i] : block_cuts[i + 1]]
         assert block[: text.shape[0]].tolist() == text.tolist()
         assert block[text.shape[0] :].tolist() == np.unique(text).tolist()
+
+
+def test_with_sets_puts_each_texts_set_after_its_shingles() -> None:
+    rng = np.random.default_rng(3)
+    texts = [rng.integers(0, 50, size=n).astype(np.uint64) for n in (0, 1, 7, 40, 0, 200)]
+    _check_with_sets(texts)
 
 
 def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -324,9 +329,4 @@ def test_with_sets_sorts_any_shingles(
 ) -> None:
     rng = np.random.default_rng(11)
     texts = [make(rng, n) for n in (0, 1, 2, 31, 32, 33, 64, 65, 171, 1000, 5000)]
-    cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
-    blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
-    for i, text in enumerate(texts):
-        block = blocks[block_cuts[i] : block_cuts[i + 1]]
-        assert block[: text.shape[0]].tolist() == text.tolist()
-        assert block[text.shape[0] :].tolist() == np.unique(text).tolist()
+    _check_with_sets(texts)

@@ -44,7 +44,17 @@ from copytrace.furniture import unmatched_regions
 from copytrace.kernels import U32, compiled
 from copytrace.model import Document
 from copytrace.normalize import tokenize
-from copytrace.runs import ANCHOR_WORDS, Run, chain, longest_true, maximal_runs, trim
+from copytrace.runs import (
+    ANCHOR_WORDS,
+    SPREAD,
+    Run,
+    chain,
+    first_slot,
+    hash_table_shape,
+    longest_true,
+    maximal_runs,
+    trim,
+)
 
 #: the largest gap, in words on each side, that an edit inside a passage may span
 DEFAULT_MAX_GAP = 30
@@ -53,8 +63,6 @@ _FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "''
 _NON_DIGIT = re.compile(r"\D")
 #: whether each ASCII character is a letter or digit (str.isalnum)
 _ASCII_ALNUM = np.array([chr(c).isalnum() for c in range(128)], dtype=np.bool_)
-#: multiplier spreading a number over the slots of a hash table (from splitmix64)
-_SPREAD = np.uint64(0x9E3779B97F4A7C15)
 
 
 _HINT_FIELDS = (
@@ -164,11 +172,7 @@ def _number_words(codes_a: U32, lengths_a: I64, codes_b: U32, lengths_b: I64) ->
     """
     count_a = lengths_a.shape[0]
     count = count_a + lengths_b.shape[0]
-    bits = 1
-    while (1 << bits) < 2 * count:
-        bits += 1
-    mask = (1 << bits) - 1
-    shift = np.uint64(64 - bits)
+    mask, shift = hash_table_shape(count)
     slot_hash = np.empty(mask + 1, dtype=np.uint64)
     slot_number = np.full(mask + 1, -1, dtype=np.int64)
     slot_word = np.empty(mask + 1, dtype=np.int64)  # the first word with that number
@@ -185,9 +189,9 @@ def _number_words(codes_a: U32, lengths_a: I64, codes_b: U32, lengths_b: I64) ->
         starts[word] = start
         h = np.uint64(size)
         for offset in range(size):
-            h = h * _SPREAD + np.uint64(codes[start + offset])
+            h = h * SPREAD + np.uint64(codes[start + offset])
         h ^= h >> np.uint64(29)
-        slot = np.int64((h * _SPREAD) >> shift)
+        slot = first_slot(h, shift)
         while slot_number[slot] >= 0:
             if slot_hash[slot] == h:
                 other = slot_word[slot]

@@ -23,8 +23,8 @@ ANCHOR_WORDS = 5
 MAX_PAIRS_PER_KGRAM = 64
 
 _PRIME = np.uint64(0x100000001B3)
-#: multiplier spreading a k-gram hash over the slots of a hash table (from splitmix64)
-_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+#: multiplier spreading a hash over the slots of a hash table (from splitmix64)
+SPREAD = np.uint64(0x9E3779B97F4A7C15)
 
 #: (first word in a, first word in b, length in words) of a run of identical folded words
 Run = tuple[int, int, int]
@@ -49,6 +49,23 @@ def _polynomial_hashes(ids: I64, k: int) -> U64:
 
 
 @compiled
+def hash_table_shape(entries: int) -> tuple[int, np.uint64]:
+    """``(mask, shift)`` of an open-addressing hash table for ``entries`` keys: a power of two
+    slots, at least twice as many as the keys; a key's first slot is :func:`first_slot`, the
+    next one ``(slot + 1) & mask``."""
+    bits = 1
+    while (1 << bits) < 2 * entries:
+        bits += 1
+    return (1 << bits) - 1, np.uint64(64 - bits)
+
+
+@compiled
+def first_slot(h: np.uint64, shift: np.uint64) -> np.int64:
+    """The slot of a table of :func:`hash_table_shape` where hash ``h`` is looked for first."""
+    return np.int64((h * SPREAD) >> shift)
+
+
+@compiled
 def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int) -> I64:
     """The seeds of :func:`maximal_runs` (pairs ``(i, j)`` of k-grams of a and b with equal
     hashes: all pairs of a hash when they are at most ``most``, else rank by rank) as sorted
@@ -58,18 +75,14 @@ def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int
     up in it; each group's positions are kept in ascending order.
     """
     count_a, count_b = hashes_a.shape[0], hashes_b.shape[0]
-    bits = 1
-    while (1 << bits) < 2 * count_a:
-        bits += 1
-    mask = (1 << bits) - 1
-    shift = np.uint64(64 - bits)
+    mask, shift = hash_table_shape(count_a)
     slot_hash = np.empty(mask + 1, dtype=np.uint64)
     slot_group = np.full(mask + 1, -1, dtype=np.int64)
     group_a = np.empty(count_a, dtype=np.int64)
     groups = 0
     for i in range(count_a):
         h = hashes_a[i]
-        slot = np.int64((h * _SPREAD) >> shift)
+        slot = first_slot(h, shift)
         while slot_group[slot] >= 0 and slot_hash[slot] != h:
             slot = (slot + 1) & mask
         if slot_group[slot] < 0:
@@ -80,7 +93,7 @@ def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int
     group_b = np.full(count_b, -1, dtype=np.int64)
     for j in range(count_b):
         h = hashes_b[j]
-        slot = np.int64((h * _SPREAD) >> shift)
+        slot = first_slot(h, shift)
         while slot_group[slot] >= 0 and slot_hash[slot] != h:
             slot = (slot + 1) & mask
         group_b[j] = slot_group[slot]
