@@ -401,11 +401,10 @@ def explain_pairs(
     def tasks() -> Iterator[_ExplainTask]:
         first = 0
         while chunk := [(pair.a, pair.b) for pair in itertools.islice(stream, EXPLAIN_CHUNK)]:
-            needed = {doc_id for ids in chunk for doc_id in ids}
+            # the chunk's documents, each once, read together in input order
+            rows = sorted({docs.index_of(doc_id) for ids in chunk for doc_id in ids})
             kept = len(chunk) if keep is None else max(0, keep - first)
-            yield _ExplainTask(
-                chunk, {doc_id: docs[docs.index_of(doc_id)] for doc_id in needed}, kept, lines
-            )
+            yield _ExplainTask(chunk, {doc.id: doc for doc in docs.documents(rows)}, kept, lines)
             first += len(chunk)
 
     wanted = config.workers or os.cpu_count() or 1
