@@ -104,11 +104,16 @@ def json_line(row: Any) -> bytes:
 
 def write_jsonl(target: Path, rows: Iterable[Any]) -> int:
     """Write ``rows`` as JSON Lines atomically; returns the number of rows."""
-    count = 0
     with atomic_binary(target) as handle:
-        for row in rows:
-            handle.write(json_line(row))
-            count += 1
+        return _write_lines(handle, rows)
+
+
+def _write_lines(handle: IO[bytes], rows: Iterable[Any]) -> int:
+    """Write ``rows`` to ``handle`` as JSON Lines; returns the number of rows."""
+    count = 0
+    for row in rows:
+        handle.write(json_line(row))
+        count += 1
     return count
 
 
@@ -160,8 +165,7 @@ def write_deduplicated(
         write_parquet(path, list(records), config)
         return
     with path.open("wb", buffering=1 << 20) as handle:
-        for record in records:
-            handle.write(json_line(record))
+        _write_lines(handle, records)
 
 
 def write_scan(
