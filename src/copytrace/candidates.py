@@ -14,7 +14,6 @@ enumerating runs of equal keys. Pairs come back as two aligned index arrays with
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -26,6 +25,7 @@ import numpy.typing as npt
 from copytrace import kernels
 from copytrace.config import Config
 from copytrace.fingerprint import U32, U64
+from copytrace.pool import bounded_map
 
 I64 = npt.NDArray[np.int64]
 Item = TypeVar("Item")
@@ -225,10 +225,4 @@ def in_threads(
         yield from map(function, items)
         return
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        pending: collections.deque[concurrent.futures.Future[Result]] = collections.deque()
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= threads:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        yield from bounded_map(lambda item: pool.submit(function, item).result, items, threads)

@@ -16,21 +16,31 @@ Task = TypeVar("Task")
 Result = TypeVar("Result")
 
 
+def bounded_map(
+    submit: Callable[[Task], Callable[[], Result]], tasks: Iterable[Task], ahead: int
+) -> Iterator[Result]:
+    """The results of ``tasks``, in order, each handed to ``submit`` (which starts it and
+    gives what waits for its result) only while fewer than ``ahead`` are in flight: tasks are
+    taken from their iterator as the work goes on, not all at once."""
+    pending: collections.deque[Callable[[], Result]] = collections.deque()
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= ahead:
+            yield pending.popleft()()
+    while pending:
+        yield pending.popleft()()
+
+
 def bounded_imap(
     pool: multiprocessing.pool.Pool,
     function: Callable[[Task], Result],
     tasks: Iterable[Task],
     ahead: int,
 ) -> Iterator[Result]:
-    """``pool.imap`` with at most ``ahead`` tasks in flight. The pool's own imap reads its
-    task iterator to the end at once, which would put a whole corpus's texts in its queue."""
-    pending: collections.deque[multiprocessing.pool.AsyncResult[Result]] = collections.deque()
-    for task in tasks:
-        pending.append(pool.apply_async(function, (task,)))
-        if len(pending) >= ahead:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
+    """``pool.imap`` with at most ``ahead`` tasks in flight (:func:`bounded_map`). The pool's
+    own imap reads its task iterator to the end at once, which would put a whole corpus's
+    texts in its queue."""
+    return bounded_map(lambda task: pool.apply_async(function, (task,)).get, tasks, ahead)
 
 
 def worker_init() -> None:
