@@ -320,6 +320,41 @@ def test_repeated_ids_are_dropped_within_and_across_batches(
     assert result.stats.skipped == {"duplicate_id": 28}
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_skips_are_met_in_input_order_whatever_the_number_of_processes(
+    tmp_corpus: Corpus, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    # bad lines parsed by the workers, then an archive cut short, found by the main process
+    # as it reads: counted (and, strict, raised) in the order of the input, as one process
+    # meets them, however far the reading has run ahead of the workers
+    monkeypatch.setattr(batches, "BATCH_BYTES", 300)
+    lines = [
+        json.dumps({"id": f"r{i}", "text": f"Record {i} has a few words in it."}).encode()
+        for i in range(60)
+    ]
+    lines[10] = b"{not json"
+    lines[40] = b'{"id": "x", "text": "\xff"}'  # not UTF-8
+    whole = gzip.compress(b"\n".join(lines) + b"\n")
+    cut = tmp_corpus.raw("cut.jsonl.gz", whole[: len(whole) * 3 // 4])
+    plain = tmp_corpus.jsonl("plain.jsonl", [{"id": "p", "text": "A last file, read whole."}])
+    found = []
+    for workers in (1, 2):
+        config = Config(workers=workers, strict=strict)
+        if strict:
+            with pytest.raises(InputError) as raised:
+                scan([cut, plain], config)
+            found.append(str(raised.value))
+        else:
+            stats = scan([cut, plain], config).stats
+            found.append([(s.source, s.line, s.reason) for s in stats.skip_examples])
+    assert found[0] == found[1]
+    if strict:
+        assert "cut.jsonl.gz:11: bad_json" in found[0]
+    else:
+        reasons = [reason for _, _, reason in found[0]]
+        assert reasons == ["bad_json", "bad_utf8", "truncated_archive"]
+
+
 def test_documents_without_words_are_counted_by_scan(tmp_corpus: Corpus) -> None:
     path = tmp_corpus.jsonl(
         "punct.jsonl", [{"id": "p", "text": "– … !!"}, {"id": "w", "text": "Words."}]

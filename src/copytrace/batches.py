@@ -145,24 +145,38 @@ def _run(task: _Task) -> _Done:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What this process met making a task: the skips of reading its inputs, in order (they
+    are counted just before the task's own, whichever process does it), and the ids and
+    metadata of the texts read here (``None`` where the worker parses them)."""
+
+    skips: list[Skip]
+    records: tuple[list[str], list[Mapping[str, Any]]] | None
+
+
 def _tasks(
     inputs: Iterable[str | Path | Document],
     config: Config,
-    skips: SkipLog,
     fmt: str,
     folders: tuple[Path, Path],
-    read_here: collections.deque[tuple[list[str], list[Mapping[str, Any]]]],
+    read_here: collections.deque[_Read],
 ) -> Iterator[_Task]:
-    """The batches of ``inputs``, in order: Documents first, then the files. The ids and
-    metadata of each batch of texts read here are appended to ``read_here`` as its task is
-    made."""
+    """The batches of ``inputs``, in order: Documents first, then the files. What was met
+    making each task is appended to ``read_here`` as it is made (see :class:`_Read`), and
+    the skips met after the last task in one more entry."""
     items = list(inputs)
     held: list[Document] = []  # read here, not yet in a task
     size = 0
+    reading = SkipLog(keep_all=True)
+
+    def task_made(records: tuple[list[str], list[Mapping[str, Any]]] | None = None) -> None:
+        read_here.append(_Read(list(reading.everything), records))
+        reading.everything.clear()
 
     def texts_task() -> _Task:
         name, starts = write_texts(folders[0], [doc.text for doc in held])
-        read_here.append(([doc.id for doc in held], [doc.meta for doc in held]))
+        task_made(([doc.id for doc in held], [doc.meta for doc in held]))
         held.clear()
         return _Task(_Texts(name, starts), config, *folders)
 
@@ -177,17 +191,19 @@ def _tasks(
 
     yield from read(item for item in items if isinstance(item, Document))
     paths = [item for item in items if not isinstance(item, Document)]
-    for path, name, chosen in input_files(paths, skips, fmt) if paths else ():
+    for path, name, chosen in input_files(paths, reading, fmt) if paths else ():
         if chosen != "jsonl":
-            yield from read(read_file(path, name, chosen, config, skips))
+            yield from read(read_file(path, name, chosen, config, reading))
             continue
         if held:
             yield texts_task()
             size = 0
-        for first, block in line_blocks(path, skips, BATCH_BYTES):
+        for first, block in line_blocks(path, reading, BATCH_BYTES):
+            task_made()
             yield _Task(_Lines(block, first, str(path)), config, *folders)
     if held:
         yield texts_task()
+    task_made()
 
 
 def _warm(config: Config) -> None:
@@ -226,15 +242,19 @@ def fingerprint_documents(
     """Read ``inputs`` and fingerprint them (see the module docstring): the documents kept,
     their shingles added to ``spill`` and their fingerprints to ``prints``."""
     docs = DocumentSpill()
-    read_here: collections.deque[tuple[list[str], list[Mapping[str, Any]]]]
-    read_here = collections.deque()
-    tasks = _tasks(inputs, config, skips, fmt, (docs.folder, spill.folder), read_here)
+    read_here: collections.deque[_Read] = collections.deque()
+    tasks = _tasks(inputs, config, fmt, (docs.folder, spill.folder), read_here)
     workers = config.workers or os.cpu_count() or 1
     seen: set[str] = set()
     met = 0
     for done in _fingerprinted(tasks, workers):
+        read = read_here.popleft()
+        skips.replay(read.skips)
         skips.replay(done.skips)
-        ids, metas = done.records if done.records is not None else read_here.popleft()
+        records = done.records if done.records is not None else read.records
+        if records is None:
+            raise RuntimeError("copytrace.batches: a batch came back without its records")
+        ids, metas = records
         keep = _first_of_each_id(ids, metas, seen, skips)
         rows = np.flatnonzero(_with_words(done, keep, ids, metas, skips))
         docs.adopt(
@@ -254,6 +274,8 @@ def fingerprint_documents(
         if progress is not None and met // _PROGRESS_EVERY < (met + len(done)) // _PROGRESS_EVERY:
             progress("fingerprint", len(docs), None)
         met += len(done)
+    for read in read_here:  # what was met after the last task
+        skips.replay(read.skips)
     return docs
 
 
