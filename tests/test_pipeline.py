@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import itertools
 import json
 import random
@@ -16,6 +18,8 @@ from copytrace import Config, Document, batches, compare, compare_files, pipelin
 from copytrace import spill as spill_module
 from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
+from copytrace.records import document_line
+from copytrace.report import write_scan
 from copytrace.skips import SkipLog
 from copytrace.spill import FingerprintSpill, ShingleSpill
 from copytrace.verify import similarity
@@ -306,6 +310,36 @@ def test_the_spills_give_back_each_documents_text_and_shingles(
         expected = ordered_shingles(read[index].text, config.ngram_size)
         assert ordered == expected.tolist()
         assert unique == np.unique(expected).tolist()
+    # lines copied from the spill are the documents' lines, whether they follow on in their
+    # file (every document but some, in order) or not (scattered, one repeated)
+    some = np.flatnonzero(np.arange(len(read)) % 7 != 3)
+    for rows in (some, wanted, np.arange(0), np.arange(len(read))):
+        copied_lines = io.BytesIO()
+        read.copy_lines(rows, copied_lines)
+        expected_lines = b"".join(document_line(doc, config) for doc in read.documents(rows))
+        assert copied_lines.getvalue() == expected_lines
+    assert len(expected_lines.splitlines()) == len(read) > 1000
+
+
+def test_a_scan_with_other_field_names_writes_its_corpus_with_them(tmp_path: Path) -> None:
+    # the spill holds each document's line with the scan's field names: the deduplicated
+    # corpus is those lines, and a result written with other names is written record by record
+    records = [
+        {"url": f"u{n}", "body": f"Story number {n} about the harbour and the council.", "n": n}
+        for n in range(5)
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = Config(id_field="url", text_field="body")
+    result = scan(path, config, out=tmp_path / "out")
+    written = (tmp_path / "out" / "deduplicated.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in written] == records
+    result = dataclasses.replace(result, config=Config())
+    write_scan(result, tmp_path / "plain")
+    written = (tmp_path / "plain" / "deduplicated.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in written] == [
+        {"id": r["url"], "text": r["body"], "n": r["n"]} for r in records
+    ]
 
 
 def test_scan_files_and_documents_agree(planted: list[Document], tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ number of processes: a document's fingerprint does not depend on the batch it is
 
 How the work is shared: JSON Lines, the format of large corpora, are cut into blocks of whole
 lines here (the only pass over their bytes in this process) and parsed by the worker that
-fingerprints them, which also writes their texts and shingles to its own spill files; only
-ids, metadata, fingerprints and skips come back. Other formats, and Documents, are read here
-and their texts written to the document spill, where the worker reads them.
+fingerprints them, which also writes each document's line of the deduplicated corpus and its
+shingles to its own spill files; only ids, metadata, fingerprints and skips come back. Other
+formats, and Documents, are read here and their lines written to the document spill, where
+the worker reads their texts.
 """
 
 from __future__ import annotations
@@ -42,14 +43,15 @@ from copytrace.fingerprint import (
 from copytrace.ingest import input_files, jsonl_documents, line_blocks, read_file
 from copytrace.model import Document, ProgressCallback, Skip
 from copytrace.pool import bounded_imap, process_pool
+from copytrace.records import document_line
 from copytrace.skips import SkipLog
 from copytrace.spill import (
     DocumentSpill,
     FingerprintSpill,
     ShingleSpill,
     read_texts,
+    write_lines,
     write_shingles,
-    write_texts,
 )
 
 _PROGRESS_EVERY = 500
@@ -75,8 +77,8 @@ class _Lines:
 
 @dataclass(frozen=True, slots=True)
 class _Texts:
-    """Texts read in the main process, written to file ``name`` of the document spill at
-    ``starts`` (:func:`copytrace.spill.write_texts`)."""
+    """Documents read in the main process, written to file ``name`` of the document spill at
+    ``starts`` (:func:`copytrace.spill.write_lines`)."""
 
     name: str
     starts: I64
@@ -123,11 +125,12 @@ def _run(task: _Task) -> _Done:
         work = task.work
         docs = list(jsonl_documents(work.block, work.first, work.source, config, skips))
         texts = [doc.text for doc in docs]
-        text_file, text_starts = write_texts(task.texts, texts)
+        lines = [document_line(doc, config) for doc in docs]
+        text_file, text_starts = write_lines(task.texts, lines)
         records = ([doc.id for doc in docs], [doc.meta for doc in docs])
     else:
         text_file, text_starts = task.work.name, task.work.starts
-        texts = read_texts(task.texts / text_file, text_starts)
+        texts = read_texts(task.texts / text_file, text_starts, config.text_field)
     permutations = permutations_for(config.num_perm, config.seed)
     prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
     blocks, block_cuts = kernels.with_sets(shingles, cuts)
@@ -175,7 +178,7 @@ def _tasks(
         reading.everything.clear()
 
     def texts_task() -> _Task:
-        name, starts = write_texts(folders[0], [doc.text for doc in held])
+        name, starts = write_lines(folders[0], [document_line(doc, config) for doc in held])
         task_made(([doc.id for doc in held], [doc.meta for doc in held]))
         held.clear()
         return _Task(_Texts(name, starts), config, *folders)
@@ -241,7 +244,7 @@ def fingerprint_documents(
 ) -> DocumentSpill:
     """Read ``inputs`` and fingerprint them (see the module docstring): the documents kept,
     their shingles added to ``spill`` and their fingerprints to ``prints``."""
-    docs = DocumentSpill()
+    docs = DocumentSpill(config)
     read_here: collections.deque[_Read] = collections.deque()
     tasks = _tasks(inputs, config, fmt, (docs.folder, spill.folder), read_here)
     workers = config.workers or os.cpu_count() or 1

@@ -38,7 +38,7 @@ from copytrace.model import (
 )
 from copytrace.pool import bounded_imap, process_pool
 from copytrace.provenance import Credit, find_credits
-from copytrace.report import json_line
+from copytrace.records import json_line
 from copytrace.skips import SkipLog
 from copytrace.spill import DocumentSpill, FingerprintSpill, ShingleSpill
 from copytrace.verify import longest_shared_passage, similarity, verify
@@ -108,17 +108,24 @@ class ScanResult:
     alignments_written: bool = False
 
     def kept_documents(self) -> Iterator[Document]:
-        """The deduplicated corpus (see :func:`kept_documents`)."""
-        return kept_documents(self.documents, self.clusters)
+        """The deduplicated corpus (see :func:`kept_rows`)."""
+        return self.documents.documents(self.kept_rows())
+
+    def kept_rows(self) -> I64:
+        """The positions in :attr:`documents` of the deduplicated corpus (see
+        :func:`kept_rows`)."""
+        return kept_rows(self.documents, self.clusters)
 
 
-def kept_documents(docs: DocumentSpill, clusters: Iterable[Cluster]) -> Iterator[Document]:
-    """The deduplicated corpus: documents in no cluster, and each cluster's representative,
-    in input order."""
+def kept_rows(docs: DocumentSpill, clusters: Iterable[Cluster]) -> I64:
+    """The positions in ``docs`` of the deduplicated corpus: documents in no cluster, and
+    each cluster's representative, in input order."""
     dropped = {
         member for found in clusters for member in found.members if member != found.representative
     }
-    return docs.documents(i for i, doc_id in enumerate(docs.ids) if doc_id not in dropped)
+    keep = np.ones(len(docs), dtype=np.bool_)
+    keep[[docs.index_of(doc_id) for doc_id in dropped]] = False
+    return np.flatnonzero(keep)
 
 
 def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) -> tuple[I64, I64]:
@@ -236,7 +243,7 @@ def scan(
                 started = time.perf_counter()
                 target = Path(out) / f"deduplicated.{dedup_format}"
                 written = outputs.enter_context(atomic_path(target))
-                write_deduplicated(written, kept_documents(docs, clusters), config, dedup_format)
+                write_deduplicated(written, docs, kept_rows(docs, clusters), config, dedup_format)
                 writing = time.perf_counter() - started
 
         # pairs are explained by other processes as verification finds them, and verified

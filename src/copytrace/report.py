@@ -24,19 +24,22 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import orjson
+import numpy as np
 
 from copytrace.errors import ConfigError
 from copytrace.model import Comparison, Document
+from copytrace.records import document_record, json_line
 
 if TYPE_CHECKING:
     from copytrace.config import Config
+    from copytrace.fingerprint import I64
     from copytrace.pipeline import ScanResult
+    from copytrace.spill import DocumentSpill
 
 DEDUP_FORMATS: tuple[str, ...] = ("jsonl", "parquet")
 #: pairs shown side by side in report.html (all are in pairs.jsonl and alignments.jsonl)
@@ -81,27 +84,6 @@ def atomic_binary(target: Path) -> Iterator[IO[bytes]]:
         yield handle
 
 
-#: what orjson does differently from ``json.dumps(default=str)`` is turned off: dates and
-#: dataclasses go through ``default`` as there, keys that are not strings become strings
-_ORJSON_OPTIONS = (
-    orjson.OPT_APPEND_NEWLINE
-    | orjson.OPT_NON_STR_KEYS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-)
-
-
-def json_line(row: Any) -> bytes:
-    """``row`` as one line of JSON (UTF-8, newline-terminated); values JSON has no type for
-    are written as their ``str``."""
-    try:
-        return orjson.dumps(row, default=str, option=_ORJSON_OPTIONS)
-    except (orjson.JSONEncodeError, TypeError):
-        # what orjson refuses: integers beyond 64 bits, and strings holding a lone surrogate
-        # (JSON input may escape one, "\ud800"): the json module writes both, escaped
-        return (json.dumps(row, default=str) + "\n").encode("ascii")
-
-
 def write_jsonl(target: Path, rows: Iterable[Any]) -> int:
     """Write ``rows`` as JSON Lines atomically; returns the number of rows."""
     with atomic_binary(target) as handle:
@@ -115,14 +97,6 @@ def _write_lines(handle: IO[bytes], rows: Iterable[Any]) -> int:
         handle.write(json_line(row))
         count += 1
     return count
-
-
-def document_record(doc: Document, config: Config) -> dict[str, Any]:
-    """A document as a flat record with the configured id and text field names."""
-    record: dict[str, Any] = {config.id_field: doc.id, config.text_field: doc.text}
-    for key, value in doc.meta.items():
-        record.setdefault(key, value)
-    return record
 
 
 def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -> None:
@@ -156,16 +130,21 @@ def write_parquet(target: Path, records: list[dict[str, Any]], config: Config) -
 
 
 def write_deduplicated(
-    path: Path, documents: Iterable[Document], config: Config, dedup_format: str
+    path: Path, docs: DocumentSpill, rows: Sequence[int] | I64, config: Config, dedup_format: str
 ) -> None:
-    """Write the deduplicated corpus, ``documents``, to ``path`` (as it is, not atomically:
-    callers write a temporary path, see :func:`atomic_path`)."""
-    records = (document_record(doc, config) for doc in documents)
+    """Write the deduplicated corpus, the documents of ``docs`` at ``rows``, to ``path`` (as
+    it is, not atomically: callers write a temporary path, see :func:`atomic_path`). JSON
+    Lines are copied from the spill, where each document already is its line, unless the
+    spill's lines name the id and text fields otherwise than ``config``."""
     if dedup_format == "parquet":
-        write_parquet(path, list(records), config)
+        records = [document_record(doc, config) for doc in docs.documents(rows)]
+        write_parquet(path, records, config)
         return
     with path.open("wb", buffering=1 << 20) as handle:
-        _write_lines(handle, records)
+        if (docs.id_field, docs.text_field) == (config.id_field, config.text_field):
+            docs.copy_lines(np.asarray(rows, dtype=np.int64), handle)
+        else:
+            _write_lines(handle, (document_record(doc, config) for doc in docs.documents(rows)))
 
 
 def write_scan(
@@ -192,7 +171,7 @@ def write_scan(
     write_jsonl(out / "clusters.jsonl", (found.to_dict() for found in result.clusters))
     if not deduplicated_written:
         with atomic_path(out / f"deduplicated.{dedup_format}") as path:
-            write_deduplicated(path, result.kept_documents(), config, dedup_format)
+            write_deduplicated(path, result.documents, result.kept_rows(), config, dedup_format)
     summary = {"stats": result.stats.to_dict(), "config": _config_dict(config)}
     with atomic_text(out / "summary.json") as handle:
         json.dump(summary, handle, indent=2, ensure_ascii=False)

@@ -1,6 +1,7 @@
 """Spilling per-document data to disk: texts, ordered shingles and shingle sets.
 
-Contract: :class:`DocumentSpill` keeps documents' texts in one file and their ids and
+Contract: :class:`DocumentSpill` keeps documents on disk as their lines of the deduplicated
+corpus (text and all), in files written by the processes that read them, and their ids and
 metadata in memory. :class:`ShingleSpill` keeps, for each document, a block of uint64 on disk:
 its ordered shingle hashes followed by its shingle set (sorted, unique), written by whichever
 process computed them (:func:`write_shingles`, one file per process); in memory it keeps only
@@ -29,8 +30,10 @@ import numpy as np
 
 from copytrace.anchors import I32, JOIN_PARTITIONS, slice_of
 from copytrace.candidates import band_keys
+from copytrace.config import Config
 from copytrace.fingerprint import I64, U64, FingerprintBatch
 from copytrace.model import Document
+from copytrace.records import text_of_line
 from copytrace.verify import ShingleBlocks
 
 
@@ -78,28 +81,25 @@ def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
     return name, offset // 8
 
 
-def write_texts(folder: Path, texts: Sequence[str]) -> tuple[str, I64]:
-    """Append ``texts`` (UTF-8, a lone surrogate kept) to this process's file in a document
-    spill's ``folder``: (file name, byte offsets: text i is ``[starts[i], starts[i + 1])``)."""
-    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
-    name, offset = append_to_own_file(folder, "texts", b"".join(encoded))
-    starts = np.full(len(encoded) + 1, offset, dtype=np.int64)
-    np.cumsum([len(data) for data in encoded], out=starts[1:])
+def write_lines(folder: Path, lines: Sequence[bytes]) -> tuple[str, I64]:
+    """Append ``lines`` (documents' lines, :func:`copytrace.records.document_line`) to this
+    process's file in a document spill's ``folder``: (file name, byte offsets: line i is
+    ``[starts[i], starts[i + 1])``)."""
+    name, offset = append_to_own_file(folder, "texts", b"".join(lines))
+    starts = np.full(len(lines) + 1, offset, dtype=np.int64)
+    np.cumsum([len(line) for line in lines], out=starts[1:])
     starts[1:] += offset
     return name, starts
 
 
-def read_texts(path: Path, starts: I64) -> list[str]:
-    """The texts :func:`write_texts` wrote to ``path`` at ``starts``, read with one
-    ``pread``."""
+def read_texts(path: Path, starts: I64, text_field: str) -> list[str]:
+    """The texts of the lines :func:`write_lines` wrote to ``path`` at ``starts`` (written
+    with ``text_field``), read with one ``pread``."""
     first = int(starts[0])
     with path.open("rb") as handle:
         data = os.pread(handle.fileno(), int(starts[-1]) - first, first)
     bounds = (starts - first).tolist()
-    return [
-        data[begin:end].decode("utf-8", "surrogatepass")
-        for begin, end in itertools.pairwise(bounds)
-    ]
+    return [text_of_line(data[begin:end], text_field) for begin, end in itertools.pairwise(bounds)]
 
 
 class _Places:
@@ -354,23 +354,31 @@ def _read_spans(reader: int, spans: Iterable[tuple[int, int]]) -> list[bytes]:
 
 #: documents whose texts :meth:`DocumentSpill.documents` reads together
 _READ_TOGETHER = 512
+#: bytes :meth:`DocumentSpill.copy_lines` reads at most at once
+_COPY_AT_ONCE = 1 << 24
 
 
 class DocumentSpill(Sequence[Document]):
-    """Documents whose texts live on disk: ids and metadata stay in memory, each text is read
-    back (with ``pread``) when the document is asked for. The texts are in files of the
-    spill's folder, written by whichever process read them (:func:`write_texts`).
+    """Documents whose texts live on disk: ids and metadata stay in memory; on disk, each
+    document is its line of the deduplicated corpus (:func:`copytrace.records.document_line`
+    with ``config``'s field names), read back (with ``pread``) when the document is asked
+    for, or copied as it is into a deduplicated corpus (:meth:`copy_lines`). The lines are in
+    files of the spill's folder, written by whichever process read the documents
+    (:func:`write_lines`).
 
     A scan of a corpus larger than memory holds its texts this way. The temporary folder goes
     when the spill is garbage-collected (or the interpreter exits), so the documents of a
     :class:`~copytrace.pipeline.ScanResult` stay readable for as long as it is held.
     """
 
-    def __init__(self, folder: str | Path | None = None) -> None:
+    def __init__(self, config: Config | None = None, folder: str | Path | None = None) -> None:
+        config = config or Config()
         self.folder, self._finalizer = work_folder(self, "copytrace-texts-", folder)
+        #: the field names the lines are written with
+        self.id_field, self.text_field = config.id_field, config.text_field
         self.ids: list[str] = []
         self.metas: list[Mapping[str, Any]] = []
-        self._places = _Places(self.folder, 2)  # start and end of each text
+        self._places = _Places(self.folder, 2)  # start and end of each line
         self._position: dict[str, int] | None = None
 
     def adopt(
@@ -381,8 +389,8 @@ class DocumentSpill(Sequence[Document]):
         ids: Sequence[str],
         metas: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Add documents whose texts :func:`write_texts` wrote (in any process) to file
-        ``name`` of this spill's folder, text i from byte ``starts[i]`` to ``ends[i]``."""
+        """Add documents whose lines :func:`write_lines` wrote (in any process) to file
+        ``name`` of this spill's folder, line i from byte ``starts[i]`` to ``ends[i]``."""
         self._places.add(name, starts, ends)
         self.ids.extend(ids)
         self.metas.extend(metas)
@@ -393,10 +401,10 @@ class DocumentSpill(Sequence[Document]):
         start, end = int(starts[index]), int(ends[index])
         reader = self._places.readers()[int(files[index])]
         # pread, not a memory map: pages read stay in the page cache, not in the process
-        return os.pread(reader, end - start, start).decode("utf-8", "surrogatepass")
+        return text_of_line(os.pread(reader, end - start, start), self.text_field)
 
     def documents(self, rows: Iterable[int]) -> Iterator[Document]:
-        """The documents at ``rows``, in that order, their texts read a few hundred at a time
+        """The documents at ``rows``, in that order, their lines read a few hundred at a time
         with one ``pread`` for each file they lie in (documents near each other in the input
         lie near each other in their file)."""
         files, (starts, ends) = self._places.arrays()
@@ -410,9 +418,35 @@ class DocumentSpill(Sequence[Document]):
                 spans = zip(starts[at[mine]].tolist(), ends[at[mine]].tolist(), strict=True)
                 read = _read_spans(readers[number], spans)
                 for place, data in zip(mine.tolist(), read, strict=True):
-                    texts[place] = data.decode("utf-8", "surrogatepass")
+                    texts[place] = text_of_line(data, self.text_field)
             for row, text in zip(chunk, texts, strict=True):
                 yield Document(self.ids[row], text, self.metas[row])
+
+    def copy_lines(self, rows: I64, target: BinaryIO) -> None:
+        """Write the lines of the documents at ``rows``, in that order, to ``target`` byte for
+        byte: lines that lie one after the other in a file (documents read together, as
+        most of a deduplicated corpus's are) are copied together, a large read at a time."""
+        files, (starts, ends) = self._places.arrays()
+        readers = self._places.readers()
+        at = np.asarray(rows, dtype=np.int64)
+        if at.shape[0] == 0:
+            return
+        file_of, start_of, end_of = files[at], starts[at], ends[at]
+        # a stretch ends where the next line is in another file or does not follow on
+        cuts = np.flatnonzero((file_of[1:] != file_of[:-1]) | (start_of[1:] != end_of[:-1])) + 1
+        firsts = np.concatenate(([0], cuts))
+        lasts = np.concatenate((cuts, [at.shape[0]])) - 1
+        for number, start, end in zip(
+            file_of[firsts].tolist(), start_of[firsts].tolist(), end_of[lasts].tolist(), strict=True
+        ):
+            while start < end:
+                data = os.pread(readers[number], min(end - start, _COPY_AT_ONCE), start)
+                if not data:
+                    raise OSError(
+                        f"document spill file {self._places.names()[number]} is cut short"
+                    )
+                target.write(data)
+                start += len(data)
 
     def __iter__(self) -> Iterator[Document]:
         return self.documents(range(len(self)))
