@@ -171,6 +171,8 @@ def _clock(match: re.Match[str]) -> tuple[int, int]:
 
 #: characters past a long line's indentation that can hold a dateline's date and its time
 _DATELINE_PREFIX = 120
+_LINE_RE = re.compile(r"[^\n]+")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def find_dateline(text: str, *, max_lines: int = 6) -> DatelineFound | None:
@@ -183,15 +185,18 @@ def find_dateline(text: str, *, max_lines: int = 6) -> DatelineFound | None:
     is not a dateline. Offsets point into ``text``.
     """
     seen = 0
-    for line in re.finditer(r"[^\n]+", text):
-        if not line.group().strip():
+    for line in _LINE_RE.finditer(text):
+        searched = line.group()
+        stripped = searched.lstrip()
+        if not stripped:
             continue
         seen += 1
         if seen > max_lines:
             break
-        short = len(line.group().split()) <= 20
-        lead = len(line.group()) - len(line.group().lstrip())
-        searched = line.group()
+        if _DIGIT_RE.search(searched) is None:
+            continue  # every date has a day or a year in digits
+        short = len(stripped.split(None, 20)) <= 20  # (counts words up to 21)
+        lead = len(searched) - len(stripped)
         if not short:
             # only a date starting in the first 40 characters counts: search a prefix that
             # holds any date starting there, cut at a space so that no date is cut short
