@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import zlib
@@ -17,6 +18,7 @@ from copytrace.ingest import detect_format, read_document_file, read_documents
 from copytrace.model import Document
 from copytrace.pipeline import scan
 from copytrace.skips import SkipLog
+from copytrace.spill import FingerprintSpill, ShingleSpill
 
 if TYPE_CHECKING:
     from conftest import Corpus
@@ -318,6 +320,17 @@ def test_repeated_ids_are_dropped_within_and_across_batches(
         f"Text number {i} of the corpus." for i in range(3)
     ]
     assert result.stats.skipped == {"duplicate_id": 28}
+    # each repeat is named by its file and line where it has one (the worker that parsed it
+    # says which), else by its file
+    where = [(Path(s.source).name, s.line, s.reason) for s in result.stats.skip_examples]
+    assert where[:3] == [("repeats.jsonl", line, "duplicate_id") for line in (4, 5, 6)]
+    whole = SkipLog(keep_all=True)
+    with ShingleSpill() as spill, contextlib.closing(FingerprintSpill(25, 5)) as prints:
+        batches.fingerprint_documents([path, plain], Config(), whole, spill, prints)
+    assert [(Path(s.source).name, s.line) for s in whole.everything] == [
+        *(("repeats.jsonl", line) for line in range(4, 31)),
+        ("d2.txt", None),
+    ]
 
 
 @pytest.mark.parametrize("strict", [False, True])
@@ -397,7 +410,7 @@ def test_strict_mode_raises_on_a_bad_txt_file(tmp_corpus: Corpus) -> None:
 
 def test_strict_scan_raises_on_duplicate_ids(tmp_corpus: Corpus) -> None:
     path = tmp_corpus.jsonl("dup.jsonl", [{"id": "a", "text": "x y"}, {"id": "a", "text": "z"}])
-    with pytest.raises(InputError, match="duplicate_id"):
+    with pytest.raises(InputError, match=r"dup\.jsonl:2: duplicate_id"):
         scan(path, Config(strict=True))
 
 

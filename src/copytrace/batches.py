@@ -24,7 +24,7 @@ import collections
 import functools
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,11 +95,30 @@ class _Task:
 
 
 @dataclass(frozen=True, slots=True)
+class _Records:
+    """The ids and metadata of a batch's documents, and where each was read: line ``lines[i]``
+    of ``source`` for JSON Lines, else ``lines`` is ``None`` (see :meth:`where`)."""
+
+    ids: list[str]
+    metas: list[Mapping[str, Any]]
+    source: str = ""
+    lines: list[int] | None = None
+
+    def where(self, row: int) -> tuple[str, int | None]:
+        """The file and line a skip of document ``row`` names: its line where known, else
+        its file (``path`` in its metadata) or, failing that, its id."""
+        if self.lines is not None:
+            return self.source, self.lines[row]
+        return str(self.metas[row].get("path", self.ids[row])), None
+
+
+@dataclass(frozen=True, slots=True)
 class _Done:
     """What a worker sends back of a batch: its fingerprints; where it wrote the texts (file,
     offsets) and the shingles (file, where each document's block starts and ends, how many of
-    its values are its ordered shingles); the ids and metadata of the records it parsed
-    (``None`` for texts read in the main process, whose ids are there); what it skipped."""
+    its values are its ordered shingles); the ids, metadata and lines of the records it
+    parsed (``None`` for texts read in the main process, whose ids are there); what it
+    skipped."""
 
     prints: FingerprintBatch
     text_file: str
@@ -108,7 +127,7 @@ class _Done:
     block_starts: I64
     block_ends: I64
     ordered_sizes: I64
-    records: tuple[list[str], list[Mapping[str, Any]]] | None
+    records: _Records | None
     skips: list[Skip]
 
     def __len__(self) -> int:
@@ -119,15 +138,21 @@ def _run(task: _Task) -> _Done:
     """Parse (JSON Lines) or read a batch's texts, fingerprint them, and spill their texts
     (when parsed here) and shingles."""
     config = task.config
-    records: tuple[list[str], list[Mapping[str, Any]]] | None = None
+    records: _Records | None = None
     skips = SkipLog(keep_all=True)
     if isinstance(task.work, _Lines):
         work = task.work
-        docs = list(jsonl_documents(work.block, work.first, work.source, config, skips))
+        numbered = list(jsonl_documents(work.block, work.first, work.source, config, skips))
+        docs = [doc for _, doc in numbered]
         texts = [doc.text for doc in docs]
         lines = [document_line(doc, config) for doc in docs]
         text_file, text_starts = write_lines(task.texts, lines)
-        records = ([doc.id for doc in docs], [doc.meta for doc in docs])
+        records = _Records(
+            [doc.id for doc in docs],
+            [doc.meta for doc in docs],
+            work.source,
+            [number for number, _ in numbered],
+        )
     else:
         text_file, text_starts = task.work.name, task.work.starts
         texts = read_texts(task.texts / text_file, text_starts, config.text_field)
@@ -155,7 +180,7 @@ class _Read:
     metadata of the texts read here (``None`` where the worker parses them)."""
 
     skips: list[Skip]
-    records: tuple[list[str], list[Mapping[str, Any]]] | None
+    records: _Records | None
 
 
 def _tasks(
@@ -173,13 +198,13 @@ def _tasks(
     size = 0
     reading = SkipLog(keep_all=True)
 
-    def task_made(records: tuple[list[str], list[Mapping[str, Any]]] | None = None) -> None:
+    def task_made(records: _Records | None = None) -> None:
         read_here.append(_Read(list(reading.everything), records))
         reading.everything.clear()
 
     def texts_task() -> _Task:
         name, starts = write_lines(folders[0], [document_line(doc, config) for doc in held])
-        task_made(([doc.id for doc in held], [doc.meta for doc in held]))
+        task_made(_Records([doc.id for doc in held], [doc.meta for doc in held]))
         held.clear()
         return _Task(_Texts(name, starts), config, *folders)
 
@@ -257,9 +282,9 @@ def fingerprint_documents(
         records = done.records if done.records is not None else read.records
         if records is None:
             raise RuntimeError("copytrace.batches: a batch came back without its records")
-        ids, metas = records
-        keep = _first_of_each_id(ids, metas, seen, skips)
-        rows = np.flatnonzero(_with_words(done, keep, ids, metas, skips))
+        ids, metas = records.ids, records.metas
+        keep = _first_of_each_id(records, seen, skips)
+        rows = np.flatnonzero(_with_words(done, keep, records, skips))
         docs.adopt(
             done.text_file,
             done.text_starts[rows],
@@ -283,10 +308,11 @@ def fingerprint_documents(
 
 
 def _first_of_each_id(
-    ids: Sequence[str], metas: Sequence[Mapping[str, Any]], seen: set[str], skips: SkipLog
+    records: _Records, seen: set[str], skips: SkipLog
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Which documents' ids were not met before (all ids are added to ``seen``); each other
     one is a counted ``duplicate_id`` skip."""
+    ids = records.ids
     keep = np.ones(len(ids), dtype=np.bool_)
     batch = set(ids)
     if len(batch) == len(ids) and seen.isdisjoint(batch):
@@ -295,8 +321,7 @@ def _first_of_each_id(
     for row, doc_id in enumerate(ids):
         if doc_id in seen:
             keep[row] = False
-            source = str(metas[row].get("path", doc_id))
-            skips.skip(source, None, "duplicate_id", f"id {doc_id!r} was already read")
+            skips.skip(*records.where(row), "duplicate_id", f"id {doc_id!r} was already read")
         else:
             seen.add(doc_id)
     return keep
@@ -305,13 +330,12 @@ def _first_of_each_id(
 def _with_words(
     done: _Done,
     keep: np.ndarray[Any, np.dtype[np.bool_]],
-    ids: Sequence[str],
-    metas: Sequence[Mapping[str, Any]],
+    records: _Records,
     skips: SkipLog,
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Which of the documents ``keep`` holds have words; each other one is a counted
     ``empty`` skip."""
     has_words = done.prints.n_words > 0
     for row in np.flatnonzero(keep & ~has_words).tolist():
-        skips.skip(str(metas[row].get("path", ids[row])), None, "empty", "no words")
+        skips.skip(*records.where(row), "empty", "no words")
     return keep & has_words

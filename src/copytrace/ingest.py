@@ -351,14 +351,16 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
     """JSON Lines: one object a line; blank lines are ignored."""
     source = str(path)
     for first, block in line_blocks(path, skips):
-        yield from jsonl_documents(block, first, source, config, skips)
+        for _, doc in jsonl_documents(block, first, source, config, skips):
+            yield doc
 
 
 def jsonl_documents(
     block: bytes, first: int, source: str, config: Config, skips: SkipLog
-) -> Iterator[Document]:
+) -> Iterator[tuple[int, Document]]:
     """The documents of a block of JSON Lines (:func:`line_blocks`) whose first line is line
-    ``first`` of ``source``, each record that cannot be one a counted skip."""
+    ``first`` of ``source``, each with its line number; each record that cannot be one is a
+    counted skip."""
     for number, raw in enumerate(block.split(b"\n"), start=first):
         if not raw.strip():
             continue
@@ -381,7 +383,7 @@ def jsonl_documents(
         doc_id, text, meta = _split_record(record, config, source, number)
         doc = make_document(doc_id, text, meta, source, number, config, skips)
         if doc is not None:
-            yield doc
+            yield number, doc
 
 
 def read_txt(
