@@ -288,20 +288,19 @@ def test_kernels_work_where_no_cache_directory_is_writable() -> None:
     assert int(child.stdout) == fmix(1)
 
 
-def _check_with_sets(texts: list[np.ndarray]) -> None:
-    """kernels.with_sets of ``texts`` puts each text's shingles, then its set, in its block."""
+def _check_shingle_sets(texts: list[np.ndarray]) -> None:
+    """kernels.shingle_sets of ``texts`` gives each text's set (sorted, unique), in order."""
     cuts = np.concatenate(([0], np.cumsum([t.shape[0] for t in texts]))).astype(np.int64)
-    blocks, block_cuts = kernels.with_sets(np.concatenate(texts), cuts)
+    sets, set_cuts = kernels.shingle_sets(np.concatenate(texts), cuts)
+    assert set_cuts.shape[0] == len(texts) + 1
     for i, text in enumerate(texts):
-        block = blocks[block_cuts[i] : block_cuts[i + 1]]
-        assert block[: text.shape[0]].tolist() == text.tolist()
-        assert block[text.shape[0] :].tolist() == np.unique(text).tolist()
+        assert sets[set_cuts[i] : set_cuts[i + 1]].tolist() == np.unique(text).tolist()
 
 
-def test_with_sets_puts_each_texts_set_after_its_shingles() -> None:
+def test_shingle_sets_gives_each_texts_set() -> None:
     rng = np.random.default_rng(3)
     texts = [rng.integers(0, 50, size=n).astype(np.uint64) for n in (0, 1, 7, 40, 0, 200)]
-    _check_with_sets(texts)
+    _check_shingle_sets(texts)
 
 
 def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -324,9 +323,9 @@ def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
         lambda rng, n: np.sort(_uniform(rng, n))[::-1].copy(),
     ],
 )
-def test_with_sets_sorts_any_shingles(
+def test_shingle_sets_sorts_any_shingles(
     make: Callable[[np.random.Generator, int], np.ndarray],
 ) -> None:
     rng = np.random.default_rng(11)
     texts = [make(rng, n) for n in (0, 1, 2, 31, 32, 33, 64, 65, 171, 1000, 5000)]
-    _check_with_sets(texts)
+    _check_shingle_sets(texts)

@@ -21,6 +21,7 @@ from copytrace.fingerprint import (
     fingerprint_batch,
     fingerprint_text,
     ordered_shingles,
+    ordered_shingles_of,
 )
 from copytrace.model import Document, Pair
 from copytrace.timeline import capture_date
@@ -74,9 +75,21 @@ def _verify(
     left = np.asarray(lefts, dtype=np.int64)
     right = np.asarray(rights, dtype=np.int64)
 
-    ordered = [ordered_shingles(text, config.ngram_size) for text in texts]
-    blocks = shingle_blocks([(each, np.unique(each)) for each in ordered])
-    return list(verify(left, right, batch, ids, in_memory(blocks), config))
+    blocks = shingle_blocks(
+        [np.unique(ordered_shingles(text, config.ngram_size)) for text in texts]
+    )
+    asked: list[list[int]] = []
+
+    def ordered(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        asked.append(rows.tolist())
+        return ordered_shingles_of([texts[row] for row in rows.tolist()], config.ngram_size)
+
+    pairs = list(verify(left, right, batch, ids, in_memory(blocks), ordered, config))
+    # texts are shingled again only where a passage is measured, each once
+    assert all(rows == sorted(set(rows)) for rows in asked)
+    if not config.partial:
+        assert asked == []
+    return pairs
 
 
 def _edit(text: str, rng: random.Random, changes: int) -> str:
@@ -148,6 +161,24 @@ def test_verify_reports_a_shared_passage_as_partial(make_text: Callable[[int, in
     assert _verify(texts, [0], [1], ["s", "q"], config.with_(partial=False)) == []
     # a passage shorter than min_passage_words is not a partial copy
     assert _verify(texts, [0], [1], ["s", "q"], config.with_(min_passage_words=120)) == []
+
+
+def test_shared_shingles_scattered_over_short_passages_are_not_a_partial_copy(
+    make_text: Callable[[int, int], str],
+) -> None:
+    # four 30-word passages of the source, each between unrelated text: 104 shared shingles,
+    # enough for a 50-word passage to be looked for, but no shared run of 50 words; each
+    # side's passage is measured against the other side's set
+    source = make_text(20, 400)
+    words = source.split()
+    parts = [" ".join(words[start : start + 30]) for start in (0, 100, 200, 300)]
+    mixed = " ".join(f"{make_text(21 + n, 40)} {part}" for n, part in enumerate(parts))
+    config = Config(min_passage_words=50)
+    for texts in ([source, mixed], [mixed, source]):
+        assert _verify(texts, [0], [1], ["a", "b"], config) == []
+        # with passages of 30 words, the same pair is a partial copy
+        (pair,) = _verify(texts, [0], [1], ["a", "b"], config.with_(min_passage_words=30))
+        assert pair.verdict == "partial"
 
 
 # --- components and clusters --------------------------------------------------------------

@@ -114,19 +114,17 @@ class _Records:
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """What a worker sends back of a batch: its fingerprints; where it wrote the texts (file,
-    offsets) and the shingles (file, where each document's block starts and ends, how many of
-    its values are its ordered shingles); the ids, metadata and lines of the records it
-    parsed (``None`` for texts read in the main process, whose ids are there); what it
-    skipped."""
+    """What a worker sends back of a batch: its fingerprints; where it wrote the documents'
+    lines (file, offsets) and their shingle sets (file, where each set starts and ends); the
+    ids, metadata and lines of the records it parsed (``None`` for texts read in the main
+    process, whose ids are there); what it skipped."""
 
     prints: FingerprintBatch
     text_file: str
     text_starts: I64
     shingle_file: str
-    block_starts: I64
-    block_ends: I64
-    ordered_sizes: I64
+    set_starts: I64
+    set_ends: I64
     records: _Records | None
     skips: list[Skip]
 
@@ -135,8 +133,8 @@ class _Done:
 
 
 def _run(task: _Task) -> _Done:
-    """Parse (JSON Lines) or read a batch's texts, fingerprint them, and spill their texts
-    (when parsed here) and shingles."""
+    """Parse (JSON Lines) or read a batch's texts, fingerprint them, and spill their lines
+    (when parsed here) and shingle sets."""
     config = task.config
     records: _Records | None = None
     skips = SkipLog(keep_all=True)
@@ -158,16 +156,15 @@ def _run(task: _Task) -> _Done:
         texts = read_texts(task.texts / text_file, text_starts, config.text_field)
     permutations = permutations_for(config.num_perm, config.seed)
     prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
-    blocks, block_cuts = kernels.with_sets(shingles, cuts)
-    shingle_file, first = write_shingles(task.shingles, blocks)
+    sets, set_cuts = kernels.shingle_sets(shingles, cuts)
+    shingle_file, first = write_shingles(task.shingles, sets)
     return _Done(
         prints,
         text_file,
         text_starts,
         shingle_file,
-        first + block_cuts[:-1],
-        first + block_cuts[1:],
-        np.diff(cuts),
+        first + set_cuts[:-1],
+        first + set_cuts[1:],
         records,
         skips.everything,
     )
@@ -240,7 +237,7 @@ def _warm(config: Config) -> None:
     loading them from numba's cache again."""
     permutations = permutations_for(config.num_perm, config.seed)
     _, shingles, cuts = fingerprint_batch_with_shingles([_WARM_TEXT], config, permutations)
-    kernels.with_sets(shingles, cuts)
+    kernels.shingle_sets(shingles, cuts)
 
 
 def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
@@ -294,9 +291,8 @@ def fingerprint_documents(
         )
         spill.adopt(
             done.shingle_file,
-            done.block_starts[rows],
-            done.block_ends[rows],
-            done.ordered_sizes[rows],
+            done.set_starts[rows],
+            done.set_ends[rows],
         )
         prints.add(done.prints if rows.shape[0] == len(done) else done.prints.select(rows))
         if progress is not None and met // _PROGRESS_EVERY < (met + len(done)) // _PROGRESS_EVERY:

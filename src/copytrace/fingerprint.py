@@ -233,6 +233,15 @@ def ordered_shingles(text: str, ngram_size: int) -> U64:
     return _fingerprint([text], ngram_size, None, 0)[2]
 
 
+def ordered_shingles_of(texts: Sequence[str], ngram_size: int) -> tuple[U64, I64]:
+    """:func:`ordered_shingles` of many texts at once: text i's are
+    ``shingles[cuts[i]:cuts[i + 1]]``."""
+    if not texts:
+        return np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
+    _, _, shingles, cuts, *_ = _fingerprint(texts, ngram_size, None, 0)
+    return shingles, cuts
+
+
 def shingle_set(text: str, ngram_size: int) -> U64:
     """The sorted, unique shingle hashes of ``text``."""
     return np.unique(ordered_shingles(text, ngram_size))
@@ -400,8 +409,8 @@ def fingerprint_batch_with_shingles(
     texts: Sequence[str], config: Config, permutations: Permutations
 ) -> tuple[FingerprintBatch, U64, I64]:
     """Fingerprints of ``texts``, and their ordered shingles: text i's are
-    ``shingles[cuts[i]:cuts[i + 1]]`` (what verification needs later, so that it need not
-    shingle the texts again)."""
+    ``shingles[cuts[i]:cuts[i + 1]]`` (whose sets verification needs later, so that it need
+    not shingle the texts again)."""
     from copytrace.anchors import anchor_window
 
     if not texts:

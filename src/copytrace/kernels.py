@@ -174,13 +174,12 @@ def _sorted_unique(values: U64, out: U64, scratch: U64, counts: I64) -> int:
 
 
 @compiled
-def with_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
-    """Each text's ordered shingles followed by its shingle set (sorted, unique), text after
-    text: text i's block is ``blocks[block_cuts[i]:block_cuts[i + 1]]``, its ordered shingles
-    the first ``cuts[i + 1] - cuts[i]`` of it."""
+def shingle_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
+    """Each text's shingle set (sorted, unique), text after text: text i's ordered shingles
+    ``shingles[cuts[i]:cuts[i + 1]]`` give its set ``sets[set_cuts[i]:set_cuts[i + 1]]``."""
     n = cuts.shape[0] - 1
-    blocks = np.empty(2 * shingles.shape[0], dtype=np.uint64)
-    block_cuts = np.zeros(n + 1, dtype=np.int64)
+    sets = np.empty(shingles.shape[0], dtype=np.uint64)
+    set_cuts = np.zeros(n + 1, dtype=np.int64)
     longest = 0
     for i in range(n):
         longest = max(longest, cuts[i + 1] - cuts[i])
@@ -188,12 +187,9 @@ def with_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
     counts = np.empty(2 * longest + 2, dtype=np.int64)
     written = 0
     for i in range(n):
-        ordered = shingles[cuts[i] : cuts[i + 1]]
-        blocks[written : written + ordered.shape[0]] = ordered
-        written += ordered.shape[0]
-        written += _sorted_unique(ordered, blocks[written:], scratch, counts)
-        block_cuts[i + 1] = written
-    return blocks[:written], block_cuts
+        written += _sorted_unique(shingles[cuts[i] : cuts[i + 1]], sets[written:], scratch, counts)
+        set_cuts[i + 1] = written
+    return sets[:written], set_cuts
 
 
 # --- folding ------------------------------------------------------------------------------

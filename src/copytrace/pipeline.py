@@ -25,7 +25,7 @@ from copytrace.candidates import I64, bands_and_rows, candidate_pairs_of_bands
 from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
-from copytrace.fingerprint import fingerprint_text, ordered_shingles
+from copytrace.fingerprint import U64, fingerprint_text, ordered_shingles, ordered_shingles_of
 from copytrace.ingest import read_document_file
 from copytrace.model import (
     Cluster,
@@ -249,7 +249,12 @@ def scan(
         # pairs are explained by other processes as verification finds them, and verified
         # here meanwhile: the stages from verification to the deduplicated corpus overlap
         clock = time.perf_counter()
-        verify_pairs = verify(lefts, rights, prints, docs.ids, spill.blocks, config)
+
+        def ordered(rows: I64) -> tuple[U64, I64]:
+            texts = [doc.text for doc in docs.documents(rows.tolist())]
+            return ordered_shingles_of(texts, config.ngram_size)
+
+        verify_pairs = verify(lefts, rights, prints, docs.ids, spill.blocks, ordered, config)
         verified = _then(_collected(verify_pairs, pairs, progress), settle)
         with contextlib.ExitStack() as stack:
             handle = (

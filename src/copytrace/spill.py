@@ -1,12 +1,13 @@
-"""Spilling per-document data to disk: texts, ordered shingles and shingle sets.
+"""Spilling per-document data to disk: documents' lines and their shingle sets.
 
 Contract: :class:`DocumentSpill` keeps documents on disk as their lines of the deduplicated
 corpus (text and all), in files written by the processes that read them, and their ids and
-metadata in memory. :class:`ShingleSpill` keeps, for each document, a block of uint64 on disk:
-its ordered shingle hashes followed by its shingle set (sorted, unique), written by whichever
-process computed them (:func:`write_shingles`, one file per process); in memory it keeps only
-where each block is (a few integers per document). :meth:`ShingleSpill.blocks` gives the
-blocks of the documents asked for: read where they lie in the files mapped into memory while
+metadata in memory. :class:`ShingleSpill` keeps, for each document, its shingle set (sorted,
+unique uint64 hashes) on disk, written by whichever process computed it
+(:func:`write_shingles`, one file per process); in memory it keeps only where each set is (a
+few integers per document). The ordered shingles are not kept: verification shingles again
+the few texts whose shared passage it measures. :meth:`ShingleSpill.blocks` gives the sets
+of the documents asked for: read where they lie in the files mapped into memory while
 the files are small (:data:`MAPPED_UP_TO`), else copied out of them, so that a corpus's
 shingles never need to fit in the process's memory. The files live in a temporary folder
 removed by :meth:`ShingleSpill.close`.
@@ -73,7 +74,7 @@ def append_to_own_file(folder: Path, stem: str, data: bytes | memoryview) -> tup
 
 
 def write_shingles(folder: Path, shingles: U64) -> tuple[str, int]:
-    """Append ``shingles`` (blocks of :meth:`ShingleSpill.adopt`) to this process's file in a
+    """Append ``shingles`` (sets of :meth:`ShingleSpill.adopt`) to this process's file in a
     shingle spill's ``folder``: (file name, index of the first value written)."""
     # written from the array's own memory, not copied to bytes first
     data = np.ascontiguousarray(shingles, dtype=np.uint64).data.cast("B")
@@ -162,20 +163,19 @@ class _Places:
 
 
 class ShingleSpill:
-    """Ordered shingle hashes and shingle sets of documents 0..n-1, on disk."""
+    """The shingle sets (sorted, unique hashes) of documents 0..n-1, on disk."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder, self._remove = work_folder(self, "copytrace-shingles-", folder)
-        # document i's block is [starts[i], ends[i]) of its file, its set from mids[i]
-        self._places = _Places(self.folder, 3)
+        # document i's set is values [starts[i], ends[i]) of its file
+        self._places = _Places(self.folder, 2)
         self._maps: list[U64] | None = None  # the files mapped, once (see blocks)
 
-    def adopt(self, name: str, starts: I64, ends: I64, ordered_sizes: I64) -> None:
-        """Add documents whose blocks :func:`write_shingles` wrote (in any process) to file
-        ``name`` of this spill's folder: document i's block is values ``starts[i]`` to
-        ``ends[i] - 1``, its first ``ordered_sizes[i]`` values its ordered shingles, the rest
-        its set (see :func:`copytrace.kernels.with_sets`)."""
-        self._places.add(name, starts, np.asarray(starts) + ordered_sizes, ends)
+    def adopt(self, name: str, starts: I64, ends: I64) -> None:
+        """Add documents whose sets :func:`write_shingles` wrote (in any process) to file
+        ``name`` of this spill's folder: document i's set is values ``starts[i]`` to
+        ``ends[i] - 1`` (see :func:`copytrace.kernels.shingle_sets`)."""
+        self._places.add(name, starts, ends)
 
     @contextlib.contextmanager
     def blocks(self, rows: I64) -> Iterator[ShingleBlocks]:
@@ -189,13 +189,13 @@ class ShingleSpill:
         of kilobytes) into the process for each document read, which over a large corpus's
         scattered documents would fill the process with pages of the files.
         """
-        files, (starts, mids, ends) = self._places.arrays()
-        files, starts, mids, ends = files[rows], starts[rows], mids[rows], ends[rows]
+        files, (starts, ends) = self._places.arrays()
+        files, starts, ends = files[rows], starts[rows], ends[rows]
         names = self._places.names()
         if self._maps is None and self.nbytes() <= MAPPED_UP_TO:
             self._maps = [_mapped(self.folder / name) for name in names]
         if self._maps is not None:
-            yield ShingleBlocks(self._maps, files, starts, mids, ends)
+            yield ShingleBlocks(self._maps, files, starts, ends)
             return
         sizes = ends - starts
         bounds = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
@@ -207,9 +207,7 @@ class ShingleSpill:
             files.tolist(), starts.tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), strict=True
         ):
             os.preadv(readers[file], [into[8 * begin : 8 * end]], 8 * start)
-        yield ShingleBlocks(
-            [copied], np.zeros_like(files), bounds[:-1], bounds[:-1] + (mids - starts), bounds[1:]
-        )
+        yield ShingleBlocks([copied], np.zeros_like(files), bounds[:-1], bounds[1:])
 
     def nbytes(self) -> int:
         """The bytes of the spill's files."""

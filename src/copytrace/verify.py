@@ -73,27 +73,17 @@ def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> i
 
 
 @compiled
-def _measure_pairs(
-    sources: tuple[U64, ...],
-    files: I32,
-    starts: I64,
-    mids: I64,
-    ends: I64,
-    lefts: I64,
-    rights: I64,
-    passage_from: int,
-    ngram_size: int,
-) -> tuple[I64, I64]:
-    """(shared shingles, longest shared passage in words) of each pair, read where the
-    documents' blocks lie (:class:`ShingleBlocks`); the passage is measured only for pairs
-    sharing at least ``passage_from`` shingles."""
+def _shared_counts(
+    sources: tuple[U64, ...], files: I32, starts: I64, ends: I64, lefts: I64, rights: I64
+) -> I64:
+    """The shingles each pair ``(lefts[p], rights[p])`` shares, counted where the documents'
+    sets lie (:class:`ShingleBlocks`)."""
     shared = np.zeros(lefts.shape[0], dtype=np.int64)
-    passage = np.zeros(lefts.shape[0], dtype=np.int64)
     for p in range(lefts.shape[0]):
         a, b = lefts[p], rights[p]
         source_a, source_b = sources[files[a]], sources[files[b]]
-        i, i_end = mids[a], ends[a]
-        j, j_end = mids[b], ends[b]
+        i, i_end = starts[a], ends[a]
+        j, j_end = starts[b], ends[b]
         count = 0
         while i < i_end and j < j_end:
             if source_a[i] < source_b[j]:
@@ -105,14 +95,33 @@ def _measure_pairs(
                 i += 1
                 j += 1
         shared[p] = count
-        if count >= passage_from:
-            passage[p] = _longest_run(
-                source_a[starts[a] : mids[a]],
-                source_b[mids[b] : ends[b]],
-                ngram_size,
-                ngram_size,
-            )
-    return shared, passage
+    return shared
+
+
+@compiled
+def _passages(
+    ordered: U64,
+    cuts: I64,
+    texts: I64,
+    sources: tuple[U64, ...],
+    files: I32,
+    starts: I64,
+    ends: I64,
+    rights: I64,
+    ngram_size: int,
+) -> I64:
+    """For each pair p, the longest passage of text ``texts[p]`` (its ordered shingles
+    ``ordered[cuts[t]:cuts[t + 1]]``) in the shingle set of document ``rights[p]``, in words."""
+    out = np.zeros(texts.shape[0], dtype=np.int64)
+    for p in range(texts.shape[0]):
+        t, b = texts[p], rights[p]
+        out[p] = _longest_run(
+            ordered[cuts[t] : cuts[t + 1]],
+            sources[files[b]][starts[b] : ends[b]],
+            ngram_size,
+            ngram_size,
+        )
+    return out
 
 
 class DocumentPrints(Protocol):
@@ -128,42 +137,38 @@ class DocumentPrints(Protocol):
 
 
 class ShingleBlocks(NamedTuple):
-    """Where each of some documents' shingles lie: document i's ordered shingle hashes are
-    ``sources[files[i]][starts[i]:mids[i]]`` and its shingle set (sorted, unique)
-    ``sources[files[i]][mids[i]:ends[i]]``. The sources are arrays in memory
+    """Where each of some documents' shingle sets (sorted, unique) lie: document i's is
+    ``sources[files[i]][starts[i]:ends[i]]``. The sources are arrays in memory
     (:func:`shingle_blocks`, or copied from a spill) or files mapped into it
     (:meth:`~copytrace.spill.ShingleSpill.blocks`), all of one kind."""
 
     sources: list[U64]
     files: I32
     starts: I64
-    mids: I64
     ends: I64
 
     def select(self, rows: I64) -> ShingleBlocks:
         """The blocks of documents ``rows``, in that order."""
-        return ShingleBlocks(
-            self.sources, self.files[rows], self.starts[rows], self.mids[rows], self.ends[rows]
-        )
+        return ShingleBlocks(self.sources, self.files[rows], self.starts[rows], self.ends[rows])
 
 
-def shingle_blocks(parts: Sequence[tuple[U64, U64]]) -> ShingleBlocks:
-    """:class:`ShingleBlocks` of documents given as (ordered shingles, shingle set) each, in
-    one array."""
-    sizes = np.zeros(2 * len(parts) + 1, dtype=np.int64)
-    sizes[1::2] = [ordered.shape[0] for ordered, _ in parts]
-    sizes[2::2] = [shingle_set.shape[0] for _, shingle_set in parts]
-    bounds = np.cumsum(sizes)
-    values = [array for part in parts for array in part]
-    source = np.concatenate(values) if values else np.empty(0, dtype=np.uint64)
-    files = np.zeros(len(parts), dtype=np.int32)
-    return ShingleBlocks([source], files, bounds[0:-1:2], bounds[1::2], bounds[2::2])
+def shingle_blocks(sets: Sequence[U64]) -> ShingleBlocks:
+    """:class:`ShingleBlocks` of documents given as their shingle sets, in one array."""
+    bounds = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([shingle_set.shape[0] for shingle_set in sets], out=bounds[1:])
+    source = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    files = np.zeros(len(sets), dtype=np.int32)
+    return ShingleBlocks([source], files, bounds[:-1], bounds[1:])
 
 
-#: what :func:`verify` reads the shingles of documents with: for some documents' numbers,
-#: where their shingles lie (those numbers' :class:`ShingleBlocks`, in order), for the
+#: what :func:`verify` reads the shingle sets of documents with: for some documents'
+#: numbers, where their sets lie (those numbers' :class:`ShingleBlocks`, in order), for the
 #: duration of a ``with`` block
 BlockReader = Callable[[I64], AbstractContextManager[ShingleBlocks]]
+#: what :func:`verify` shingles texts with, where it measures a shared passage: for some
+#: documents' numbers, their ordered shingle hashes end to end and where each starts
+#: (``shingles[cuts[i]:cuts[i + 1]]``, :func:`copytrace.fingerprint.ordered_shingles_of`)
+OrderedReader = Callable[[I64], tuple[U64, I64]]
 
 
 def in_memory(blocks: ShingleBlocks) -> BlockReader:
@@ -172,24 +177,33 @@ def in_memory(blocks: ShingleBlocks) -> BlockReader:
 
 
 def _measure_chunk(
-    blocks: BlockReader, lefts: I64, rights: I64, passage_from: int, k: int
+    blocks: BlockReader,
+    ordered: OrderedReader,
+    lefts: I64,
+    rights: I64,
+    passage_from: int,
+    k: int,
 ) -> tuple[I64, I64, I64, I64]:
     """(shared shingles, longest passage's words, set size of left, of right) of the pairs
-    ``(lefts[i], rights[i])``, each document's blocks read once, and held only while they
-    are measured."""
+    ``(lefts[i], rights[i])``, each document's set read once, and held only while they are
+    measured. The passage is measured only for pairs sharing at least ``passage_from``
+    shingles (a few in a hundred candidates), its left document shingled again then."""
     rows, local = np.unique(np.concatenate((lefts, rights)), return_inverse=True)
+    local_lefts, local_rights = local[: lefts.shape[0]], local[lefts.shape[0] :]
     with blocks(rows) as where:
         # a tuple, not a list: numba compiles (and caches) one loop per number of files
-        shared, passage = _measure_pairs(
-            tuple(where.sources),
-            *where[1:],
-            local[: lefts.shape[0]],
-            local[lefts.shape[0] :],
-            passage_from,
-            k,
-        )
-        set_sizes = where.ends - where.mids
-    return shared, passage, set_sizes[local[: lefts.shape[0]]], set_sizes[local[lefts.shape[0] :]]
+        sources = tuple(where.sources)
+        shared = _shared_counts(sources, *where[1:], local_lefts, local_rights)
+        passage = np.zeros(lefts.shape[0], dtype=np.int64)
+        measured = np.flatnonzero(shared >= passage_from)
+        if measured.shape[0]:
+            texts, which = np.unique(lefts[measured], return_inverse=True)
+            shingles, cuts = ordered(texts)
+            passage[measured] = _passages(
+                shingles, cuts, which, sources, *where[1:], local_rights[measured], k
+            )
+        set_sizes = where.ends - where.starts
+    return shared, passage, set_sizes[local_lefts], set_sizes[local_rights]
 
 
 def verify(
@@ -198,17 +212,20 @@ def verify(
     prints: DocumentPrints,
     ids: Sequence[str],
     blocks: BlockReader,
+    ordered: OrderedReader,
     config: Config,
 ) -> Iterator[Pair]:
     """The verified pairs among the candidates ``(lefts[i], rights[i])``, in input order.
 
-    ``blocks`` gives where documents' ordered shingle hashes and shingle sets lie
-    (:meth:`~copytrace.spill.ShingleSpill.blocks` reads a spill's files,
-    :func:`in_memory` blocks put together by :func:`shingle_blocks`); it is asked for the
-    documents of a chunk of pairs at a time, and the pairs are measured in compiled loops,
-    where the blocks lie. A pair at or above the threshold is a ``duplicate`` or
-    ``near_duplicate``. Below it, when ``config.partial`` is on, a pair sharing a passage of
-    at least ``config.min_passage_words`` words is ``partial``.
+    ``blocks`` gives where documents' shingle sets lie
+    (:meth:`~copytrace.spill.ShingleSpill.blocks` reads a spill's files, :func:`in_memory`
+    blocks put together by :func:`shingle_blocks`); it is asked for the documents of a chunk
+    of pairs at a time, and the pairs are measured in compiled loops, where the blocks lie.
+    ``ordered`` gives the ordered shingles of the left documents of the pairs whose shared
+    passage is measured (those sharing enough shingles to hold one). A pair at or above the
+    threshold is a ``duplicate`` or ``near_duplicate``. Below it, when ``config.partial`` is
+    on, a pair sharing a passage of at least ``config.min_passage_words`` words is
+    ``partial``.
     """
     k = config.ngram_size
     digests, n_words = prints.digests, prints.n_words
@@ -218,7 +235,7 @@ def verify(
         chunk_lefts = lefts[first : first + CHUNK_PAIRS]
         chunk_rights = rights[first : first + CHUNK_PAIRS]
         shared, passage, size_a, size_b = _measure_chunk(
-            blocks, chunk_lefts, chunk_rights, passage_from, k
+            blocks, ordered, chunk_lefts, chunk_rights, passage_from, k
         )
         union = size_a + size_b - shared
         with np.errstate(divide="ignore", invalid="ignore"):
