@@ -14,7 +14,13 @@ import pytest
 from copytrace import batches
 from copytrace.config import Config
 from copytrace.errors import ConfigError, InputError
-from copytrace.ingest import detect_format, read_document_file, read_documents
+from copytrace.ingest import (
+    detect_format,
+    line_blocks,
+    line_spans,
+    read_document_file,
+    read_documents,
+)
 from copytrace.model import Document
 from copytrace.pipeline import scan
 from copytrace.skips import SkipLog
@@ -497,3 +503,35 @@ def test_formats_are_recognised_by_content_when_the_extension_says_nothing(
     docs = list(read_documents([jsonl, plain], Config(), skips))
     assert [d.id for d in docs] == ["x"]
     assert skips.counts == {"unknown_format": 1}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"".join(b'{"id": "%d", "text": "line %d"}\n' % (n, n) for n in range(200)),
+        b'{"id": "a", "text": "no newline at the end"}',
+        b"short\n" + b"x" * 5000 + b"\nlong line above\n\n\nlast",  # a line longer than a block
+        b"",
+    ],
+    ids=["lines", "no-final-newline", "long-line", "empty"],
+)
+def test_line_spans_lie_where_line_blocks_cuts(tmp_corpus: Corpus, content: bytes) -> None:
+    # the spans a worker reads a plain file's blocks from are the blocks themselves
+    path = tmp_corpus.raw("lines.jsonl", content)
+    blocks = list(line_blocks(path, SkipLog(), 300))
+    spans = list(line_spans(path, SkipLog(), 300))
+    assert [(span.first, content[span.start : span.end]) for span in spans] == blocks
+    assert b"".join(block for _, block in blocks) == content
+    assert all(span.data == b"" for span in spans)
+    if content.count(b"\n") > 3:
+        assert len(blocks) > 1
+    with pytest.raises(ValueError, match="compressed"):
+        list(line_spans(path.with_suffix(".jsonl.gz"), SkipLog()))
+
+
+def test_a_block_cut_short_after_it_was_cut_is_an_error(tmp_corpus: Corpus) -> None:
+    path = tmp_corpus.raw("shrinking.jsonl", b'{"id": "a", "text": "one"}\n' * 20)
+    (span,) = list(line_spans(path, SkipLog()))
+    path.write_bytes(b'{"id": "a", "text": "one"}\n')  # the file shrank before a worker read it
+    with pytest.raises(InputError, match="cut short while it was being read"):
+        batches._Lines(span, str(path)).block()

@@ -33,6 +33,7 @@ import numpy as np
 
 from copytrace import kernels
 from copytrace.config import Config
+from copytrace.errors import InputError
 from copytrace.fingerprint import (
     BATCH_BYTES,
     I64,
@@ -40,7 +41,15 @@ from copytrace.fingerprint import (
     Permutations,
     fingerprint_batch_with_shingles,
 )
-from copytrace.ingest import input_files, jsonl_documents, line_blocks, read_file
+from copytrace.ingest import (
+    LineSpan,
+    input_files,
+    is_compressed,
+    jsonl_documents,
+    line_blocks_of,
+    line_spans,
+    read_file,
+)
 from copytrace.model import Document, ProgressCallback, Skip
 from copytrace.pool import bounded_imap, process_pool
 from copytrace.records import document_line
@@ -68,11 +77,24 @@ def permutations_for(num_perm: int, seed: int) -> Permutations:
 @dataclass(frozen=True, slots=True)
 class _Lines:
     """A block of whole JSON Lines (:func:`copytrace.ingest.line_blocks`) for a worker to
-    parse: its first line is line ``first`` of ``source``."""
+    parse: its first line is line ``first`` of ``source``. The block travels with the task
+    when ``source`` is compressed; else the worker reads it from ``source``, bytes ``start``
+    to ``end`` (so that a corpus's bytes are not pickled through the pool's pipes)."""
 
-    block: bytes
-    first: int
+    span: LineSpan
     source: str
+
+    def block(self) -> bytes:
+        span = self.span
+        if span.data or span.start == span.end:
+            return span.data
+        with open(self.source, "rb") as handle:
+            data = os.pread(handle.fileno(), span.end - span.start, span.start)
+        if len(data) != span.end - span.start:
+            raise InputError(
+                f"cut short while it was being read (byte {span.start + len(data)})", self.source
+            )
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +162,7 @@ def _run(task: _Task) -> _Done:
     skips = SkipLog(keep_all=True)
     if isinstance(task.work, _Lines):
         work = task.work
-        numbered = list(jsonl_documents(work.block, work.first, work.source, config, skips))
+        numbered = list(jsonl_documents(work.block(), work.span.first, work.source, config, skips))
         docs = [doc for _, doc in numbered]
         texts = [doc.text for doc in docs]
         lines = [document_line(doc, config) for doc in docs]
@@ -223,9 +245,10 @@ def _tasks(
         if held:
             yield texts_task()
             size = 0
-        for first, block in line_blocks(path, reading, BATCH_BYTES):
+        cut = line_blocks_of if is_compressed(path) else line_spans
+        for span in cut(path, reading, BATCH_BYTES):
             task_made()
-            yield _Task(_Lines(block, first, str(path)), config, *folders)
+            yield _Task(_Lines(span, str(path)), config, *folders)
     if held:
         yield texts_task()
     task_made()

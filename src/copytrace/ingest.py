@@ -35,6 +35,7 @@ import json
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -295,7 +296,43 @@ def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator
     line: about ``size`` bytes each, cut after a newline (a longer line makes a longer block).
     A damaged archive ends the blocks with one counted ``truncated_archive`` skip, after every
     whole line before the damage."""
+    for block in _line_cuts(path, skips, size, keep=True):
+        yield block.first, block.data
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpan:
+    """Lines ``first`` onwards of a file, bytes ``start`` to ``end`` of it (decompressed),
+    and those bytes where they were kept (``b""`` where not)."""
+
+    first: int
+    start: int
+    end: int
+    data: bytes
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether ``path`` is read through a decompressor (see :func:`_open_binary`)."""
+    return path.suffix.lower() in (".gz", ".zst")
+
+
+def line_blocks_of(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
+    """The blocks :func:`line_blocks` cuts, each with its bytes and where it lies."""
+    return _line_cuts(path, skips, size, keep=True)
+
+
+def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
+    """The blocks :func:`line_blocks` cuts an uncompressed file into, as where they lie in
+    it, their bytes not kept: for a process that reads them from the file itself."""
+    if is_compressed(path):
+        raise ValueError(f"{path} is compressed: its blocks lie nowhere in it")
+    return _line_cuts(path, skips, size, keep=False)
+
+
+def _line_cuts(path: Path, skips: SkipLog, size: int, *, keep: bool) -> Iterator[LineSpan]:
+    """:func:`line_blocks`, each block with where it lies and, with ``keep``, its bytes."""
     number = 1  # of the next block's first line
+    offset = 0  # where the next block starts
     pending: list[bytes] = []
     held = 0  # bytes in pending
     try:
@@ -307,20 +344,23 @@ def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator
                 held += len(chunk)
                 if held < size or b"\n" not in chunk:
                     continue
-                data = b"".join(pending)
-                cut = data.rindex(b"\n") + 1
-                yield number, data[:cut]
-                number += data.count(b"\n", 0, cut)
-                pending, held = [data[cut:]], len(data) - cut
+                last = chunk.rindex(b"\n") + 1  # the block ends after the last chunk's last line
+                cut = held - len(chunk) + last
+                data = b"".join(pending)[:cut] if keep else b""
+                yield LineSpan(number, offset, offset + cut, data)
+                number += sum(part.count(b"\n") for part in pending[:-1])
+                number += chunk.count(b"\n", 0, last)
+                offset += cut
+                pending, held = [chunk[last:]], len(chunk) - last
         if held:
-            yield number, b"".join(pending)
+            yield LineSpan(number, offset, offset + held, b"".join(pending) if keep else b"")
     except _TRUNCATION_ERRORS as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
         data = b"".join(pending)
         whole = data[: data.rfind(b"\n") + 1]  # a line cut by the damage is lost
         if whole:
-            yield number, whole
+            yield LineSpan(number, offset, offset + len(whole), whole if keep else b"")
             number += whole.count(b"\n")
         skips.skip(str(path), number, "truncated_archive", str(exc) or type(exc).__name__)
 
