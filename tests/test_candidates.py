@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -170,8 +171,14 @@ def test_candidates_read_from_disk_equal_those_found_in_memory(data_dir: Path) -
     bands, rows = bands_and_rows(config)
     spill = FingerprintSpill(bands, rows)
     try:
-        for batch in batches:
-            spill.add(batch)
+        # one batch as the workers send it: its band keys made there, without its signatures
+        keys = band_keys(batches[1].signatures, bands, rows)
+        bare = dataclasses.replace(batches[1], signatures=batches[1].signatures[:, :0])
+        with pytest.raises(ValueError, match="band keys of shape"):
+            spill.add(bare, keys[:, 1:])
+        spill.add(batches[0])
+        spill.add(bare, keys)
+        spill.add(batches[2])
         found = find_candidates(spill, config, [])
         assert spill.digests.tolist() == whole.digests.tolist()
     finally:

@@ -21,6 +21,7 @@ the worker reads their texts.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import itertools
 import os
@@ -32,11 +33,13 @@ from typing import Any
 import numpy as np
 
 from copytrace import kernels
+from copytrace.candidates import band_keys, bands_and_rows
 from copytrace.config import Config
 from copytrace.errors import InputError
 from copytrace.fingerprint import (
     BATCH_BYTES,
     I64,
+    U64,
     FingerprintBatch,
     Permutations,
     fingerprint_batch_with_shingles,
@@ -136,12 +139,13 @@ class _Records:
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """What a worker sends back of a batch: its fingerprints; where it wrote the documents'
-    lines (file, offsets) and their shingle sets (file, where each set starts and ends); the
-    ids, metadata and lines of the records it parsed (``None`` for texts read in the main
-    process, whose ids are there); what it skipped."""
+    """What a worker sends back of a batch: its fingerprints and band keys; where it wrote
+    the documents' lines (file, offsets) and their shingle sets (file, where each set starts
+    and ends); the ids, metadata and lines of the records it parsed (``None`` for texts read
+    in the main process, whose ids are there); what it skipped."""
 
-    prints: FingerprintBatch
+    prints: FingerprintBatch  # without its signatures (an empty column)
+    keys: U64  # the band keys of its signatures, a row a document
     text_file: str
     text_starts: I64
     shingle_file: str
@@ -180,8 +184,11 @@ def _run(task: _Task) -> _Done:
     prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
     sets, set_cuts = kernels.shingle_sets(shingles, cuts)
     shingle_file, first = write_shingles(task.shingles, sets)
+    keys = band_keys(prints.signatures, *bands_and_rows(config))
     return _Done(
-        prints,
+        # the signatures stay here: their band keys are all that candidate generation uses
+        dataclasses.replace(prints, signatures=prints.signatures[:, :0]),
+        keys,
         text_file,
         text_starts,
         shingle_file,
@@ -259,8 +266,9 @@ def _warm(config: Config) -> None:
     one short text: the processes of a pool forked after this inherit them, instead of each
     loading them from numba's cache again."""
     permutations = permutations_for(config.num_perm, config.seed)
-    _, shingles, cuts = fingerprint_batch_with_shingles([_WARM_TEXT], config, permutations)
+    batch, shingles, cuts = fingerprint_batch_with_shingles([_WARM_TEXT], config, permutations)
     kernels.shingle_sets(shingles, cuts)
+    band_keys(batch.signatures, *bands_and_rows(config))
 
 
 def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
@@ -317,7 +325,10 @@ def fingerprint_documents(
             done.set_starts[rows],
             done.set_ends[rows],
         )
-        prints.add(done.prints if rows.shape[0] == len(done) else done.prints.select(rows))
+        if rows.shape[0] == len(done):
+            prints.add(done.prints, done.keys)
+        else:
+            prints.add(done.prints.select(rows), done.keys[rows])
         if progress is not None and met // _PROGRESS_EVERY < (met + len(done)) // _PROGRESS_EVERY:
             progress("fingerprint", len(docs), None)
         met += len(done)

@@ -272,10 +272,14 @@ class FingerprintSpill:
         self._n_words: list[I64] = []
         self._documents = 0
 
-    def add(self, batch: FingerprintBatch) -> None:
-        """Append a batch's documents (numbered after those already added)."""
+    def add(self, batch: FingerprintBatch, keys: U64 | None = None) -> None:
+        """Append a batch's documents (numbered after those already added). ``keys``: their
+        band keys where they were made already (then the batch's signatures are not read)."""
         first = self._documents
-        keys = band_keys(batch.signatures, self.bands, self.rows)
+        if keys is None:
+            keys = band_keys(batch.signatures, self.bands, self.rows)
+        if keys.shape != (len(batch), self.bands):
+            raise ValueError(f"band keys of shape {keys.shape}, not ({len(batch)}, {self.bands})")
         for band, handle in enumerate(self._band_files):
             handle.write(np.ascontiguousarray(keys[:, band]).tobytes())
         records = np.empty(batch.anchors.shape[0], dtype=_ANCHOR_RECORD)
