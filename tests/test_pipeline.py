@@ -245,23 +245,30 @@ def test_scan_is_deterministic(planted: list[Document]) -> None:
     assert [p.to_dict() for p in first.pairs] == [p.to_dict() for p in second.pairs]
 
 
-def test_two_processes_give_what_one_gives(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_processes_give_what_one_gives(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # real news (BBC, with its identical and near-identical articles) in many small batches,
-    # most of them fingerprinted and all pairs explained by a pool of two processes
+    # most of them fingerprinted and all pairs explained by a pool of two processes, which
+    # also write the documents' lines that the deduplicated corpus is copied from
     docs = data_dir / "bbc" / "docs.jsonl"
     if not docs.is_file():
         pytest.skip(f"{docs} not found")
     monkeypatch.setattr(batches, "BATCH_BYTES", 50_000)
     monkeypatch.setattr(pipeline, "PARALLEL_FROM_PAIRS", 10)
     monkeypatch.setattr(pipeline, "EXPLAIN_CHUNK", 16)
-    one = scan(docs, Config(workers=1))
-    two = scan(docs, Config(workers=2))
+    one = scan(docs, Config(workers=1), out=tmp_path / "one")
+    two = scan(docs, Config(workers=2), out=tmp_path / "two")
     assert one.stats.documents == two.stats.documents == 2225
     assert len(one.pairs) > 200
     assert one.pairs == two.pairs
     assert one.clusters == two.clusters
     assert [e.to_dict() for e in one.explanations] == [e.to_dict() for e in two.explanations]
     assert one.summaries == two.summaries
+    for name in ("pairs", "alignments", "clusters", "deduplicated"):
+        written = (tmp_path / "one" / f"{name}.jsonl").read_bytes()
+        assert written == (tmp_path / "two" / f"{name}.jsonl").read_bytes()
+        assert written.count(b"\n") > 100
 
 
 def test_the_spills_give_back_each_documents_text_and_shingles(
