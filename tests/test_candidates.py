@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from copytrace.anchors import JOIN_PARTITIONS
 from copytrace.candidates import (
     DEFAULT_RECALL_AT_THRESHOLD,
     band_keys,
@@ -153,12 +154,19 @@ def test_max_bucket_caps_the_pairs_of_one_bucket() -> None:
     assert _as_pairs(lefts, rights) == [(0, 1), (0, 2), (1, 2)]
 
 
-def test_candidates_read_from_disk_equal_those_found_in_memory(data_dir: Path) -> None:
-    # BBC News, fingerprinted in several batches and spilled band by band and slice by slice
+@pytest.mark.parametrize("held_up_to", [0, 1 << 20, 1 << 30], ids=["disk", "both", "memory"])
+def test_candidates_read_from_disk_equal_those_found_in_memory(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, held_up_to: int
+) -> None:
+    # BBC News, fingerprinted in several batches and spilled band by band and slice by slice:
+    # to disk from the start, once the first batches have been held, or held throughout
+    from copytrace import spill as spill_module
     from copytrace.anchors import anchor_pairs, anchor_span
     from copytrace.fingerprint import FingerprintBatch, Permutations, fingerprint_batch
     from copytrace.pipeline import find_candidates
     from copytrace.spill import FingerprintSpill
+
+    monkeypatch.setattr(spill_module, "HELD_UP_TO", held_up_to)
 
     path = data_dir / "bbc" / "docs.jsonl"
     if not path.is_file():
@@ -179,10 +187,12 @@ def test_candidates_read_from_disk_equal_those_found_in_memory(data_dir: Path) -
         spill.add(batches[0])
         spill.add(bare, keys)
         spill.add(batches[2])
+        on_disk = sorted(path.name for path in spill.folder.iterdir())
         found = find_candidates(spill, config, [])
         assert spill.digests.tolist() == whole.digests.tolist()
     finally:
         spill.close()
+    assert len(on_disk) == (0 if held_up_to == 1 << 30 else bands + JOIN_PARTITIONS)
     n = len(whole)
     lsh = candidate_pairs(band_keys(whole.signatures, bands, rows))
     join = anchor_pairs(

@@ -254,20 +254,29 @@ def _mapped(path: Path) -> U64:
 _ANCHOR_RECORD = np.dtype([("anchor", "<u8"), ("owner", "<i4"), ("position", "<i4")])
 
 
+#: bytes of band keys and anchors that a :class:`FingerprintSpill` holds in memory before it
+#: writes them to its files (a corpus of 100k short documents holds about 60 MB)
+HELD_UP_TO = 256 << 20
+
+
 class FingerprintSpill:
-    """What candidate generation and verification need of a corpus's fingerprints, with the
-    bulk of it on disk: each LSH band's keys in a file of its own, and the winnowed anchors in
-    JOIN_PARTITIONS files by hash slice; only the digests and word counts (16 bytes a
-    document) stay in memory. Signatures are not kept: their band keys are all that is used.
-    Candidate generation then reads one band, or one slice, at a time."""
+    """What candidate generation and verification need of a corpus's fingerprints: each LSH
+    band's keys, and the winnowed anchors by hash slice (JOIN_PARTITIONS slices), held in
+    memory up to :data:`HELD_UP_TO` bytes and beyond that on disk, a file per band and per
+    slice; only the digests and word counts (16 bytes a document) always stay in memory.
+    Signatures are not kept: their band keys are all that is used. Candidate generation then
+    reads one band, or one slice, at a time."""
 
     def __init__(self, bands: int, rows: int, folder: str | Path | None = None) -> None:
         self.folder, self._remove = work_folder(self, "copytrace-prints-", folder)
         self.bands, self.rows = bands, rows
-        self._band_files = [(self.folder / f"band-{b}.u64").open("wb") for b in range(bands)]
-        self._slice_files = [
-            (self.folder / f"anchors-{s}.bin").open("wb") for s in range(JOIN_PARTITIONS)
-        ]
+        self._band_files: list[BinaryIO] = []  # opened when what is held goes to disk
+        self._slice_files: list[BinaryIO] = []
+        #: what is held in memory, batch by batch: band keys (bands x documents), and each
+        #: slice's anchors (hashes, documents, positions)
+        self._held_keys: list[U64] = []
+        self._held_slices: list[list[tuple[U64, I32, I32]]] = [[] for _ in range(JOIN_PARTITIONS)]
+        self._held_bytes = 0
         self._digests: list[U64] = []
         self._n_words: list[I64] = []
         self._documents = 0
@@ -280,20 +289,48 @@ class FingerprintSpill:
             keys = band_keys(batch.signatures, self.bands, self.rows)
         if keys.shape != (len(batch), self.bands):
             raise ValueError(f"band keys of shape {keys.shape}, not ({len(batch)}, {self.bands})")
-        for band, handle in enumerate(self._band_files):
-            handle.write(np.ascontiguousarray(keys[:, band]).tobytes())
-        records = np.empty(batch.anchors.shape[0], dtype=_ANCHOR_RECORD)
-        records["anchor"] = batch.anchors
-        records["owner"] = batch.anchor_owners.astype(np.int64) + first
-        records["position"] = batch.anchor_positions
         parts = slice_of(batch.anchors)
         order = np.argsort(parts, kind="stable")  # document order kept inside a slice
-        bounds = np.searchsorted(parts[order], np.arange(len(self._slice_files) + 1))
-        for part, handle in enumerate(self._slice_files):
-            handle.write(records[order[bounds[part] : bounds[part + 1]]].tobytes())
+        bounds = np.searchsorted(parts[order], np.arange(JOIN_PARTITIONS + 1)).tolist()
+        anchors = batch.anchors[order]
+        owners = (batch.anchor_owners[order].astype(np.int64) + first).astype(np.int32)
+        positions = batch.anchor_positions[order].astype(np.int32, copy=False)
+        self._held_keys.append(np.ascontiguousarray(keys.T))
+        for part, held in enumerate(self._held_slices):
+            at = slice(bounds[part], bounds[part + 1])
+            held.append((anchors[at], owners[at], positions[at]))
+        self._held_bytes += keys.nbytes + 16 * anchors.shape[0]
+        if self._band_files or self._held_bytes > HELD_UP_TO:
+            self._write_held()
         self._digests.append(batch.digests)
         self._n_words.append(batch.n_words)
         self._documents += len(batch)
+
+    def _write_held(self) -> None:
+        """Append what is held in memory to the files (opened the first time), and hold
+        nothing more."""
+        if not self._band_files:
+            self._band_files = [
+                (self.folder / f"band-{b}.u64").open("wb") for b in range(self.bands)
+            ]
+            self._slice_files = [
+                (self.folder / f"anchors-{s}.bin").open("wb") for s in range(JOIN_PARTITIONS)
+            ]
+        for keys in self._held_keys:
+            for band, handle in enumerate(self._band_files):
+                handle.write(keys[band].tobytes())
+        for held, handle in zip(self._held_slices, self._slice_files, strict=True):
+            for anchors, owners, positions in held:
+                records = np.empty(anchors.shape[0], dtype=_ANCHOR_RECORD)
+                records["anchor"], records["owner"], records["position"] = (
+                    anchors,
+                    owners,
+                    positions,
+                )
+                handle.write(records.tobytes())
+            held.clear()
+        self._held_keys.clear()
+        self._held_bytes = 0
 
     def __len__(self) -> int:
         return self._documents
@@ -321,25 +358,44 @@ class FingerprintSpill:
         """Each band's keys (one key a document), one band at a time."""
         self._finish()
         for band in range(self.bands):
-            yield np.fromfile(self.folder / f"band-{band}.u64", dtype=np.uint64)
+            if self._band_files:
+                yield np.fromfile(self.folder / f"band-{band}.u64", dtype=np.uint64)
+            else:
+                yield _joined([keys[band] for keys in self._held_keys], np.uint64)
 
     def anchor_slices(self) -> Iterator[tuple[U64, I32, I32]]:
         """The anchors one hash slice at a time: (hashes, documents, positions), in document
         and text order."""
         self._finish()
-        for part in range(len(self._slice_files)):
-            records = np.fromfile(self.folder / f"anchors-{part}.bin", dtype=_ANCHOR_RECORD)
-            yield (
-                np.ascontiguousarray(records["anchor"]),
-                np.ascontiguousarray(records["owner"]),
-                np.ascontiguousarray(records["position"]),
-            )
+        for part in range(JOIN_PARTITIONS):
+            if self._slice_files:
+                records = np.fromfile(self.folder / f"anchors-{part}.bin", dtype=_ANCHOR_RECORD)
+                yield (
+                    np.ascontiguousarray(records["anchor"]),
+                    np.ascontiguousarray(records["owner"]),
+                    np.ascontiguousarray(records["position"]),
+                )
+            else:
+                held = self._held_slices[part]
+                yield (
+                    _joined([anchors for anchors, _, _ in held], np.uint64),
+                    _joined([owners for _, owners, _ in held], np.int32),
+                    _joined([positions for _, _, positions in held], np.int32),
+                )
 
     def close(self) -> None:
-        """Remove the files."""
+        """Remove the files and what is held."""
         for handle in (*self._band_files, *self._slice_files):
             handle.close()
+        self._held_keys.clear()
+        for held in self._held_slices:
+            held.clear()
         self._remove()
+
+
+def _joined(parts: list[Any], dtype: type[np.generic]) -> Any:
+    """``parts`` end to end, an empty array of ``dtype`` when there are none."""
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
 def _read_spans(reader: int, spans: Iterable[tuple[int, int]]) -> list[bytes]:
