@@ -47,9 +47,7 @@ from copytrace.fingerprint import (
 from copytrace.ingest import (
     LineSpan,
     input_files,
-    is_compressed,
     jsonl_documents,
-    line_blocks_of,
     line_spans,
     read_file,
 )
@@ -79,10 +77,10 @@ def permutations_for(num_perm: int, seed: int) -> Permutations:
 
 @dataclass(frozen=True, slots=True)
 class _Lines:
-    """A block of whole JSON Lines (:func:`copytrace.ingest.line_blocks`) for a worker to
-    parse: its first line is line ``first`` of ``source``. The block travels with the task
-    when ``source`` is compressed; else the worker reads it from ``source``, bytes ``start``
-    to ``end`` (so that a corpus's bytes are not pickled through the pool's pipes)."""
+    """A block of whole JSON Lines (:func:`copytrace.ingest.line_spans`) for a worker to
+    parse: its first line is line ``span.first`` of ``source``. The block's bytes travel with
+    the task only when ``source`` is compressed; else the worker reads them from ``source``
+    (so that a corpus's bytes are not pickled through the pool's pipes)."""
 
     span: LineSpan
     source: str
@@ -252,8 +250,7 @@ def _tasks(
         if held:
             yield texts_task()
             size = 0
-        cut = line_blocks_of if is_compressed(path) else line_spans
-        for span in cut(path, reading, BATCH_BYTES):
+        for span in line_spans(path, reading, BATCH_BYTES):
             task_made()
             yield _Task(_Lines(span, str(path)), config, *folders)
     if held:

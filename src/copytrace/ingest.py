@@ -302,8 +302,9 @@ def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator
 
 @dataclass(frozen=True, slots=True)
 class LineSpan:
-    """Lines ``first`` onwards of a file, bytes ``start`` to ``end`` of it (decompressed),
-    and those bytes where they were kept (``b""`` where not)."""
+    """Lines ``first`` onwards of a file, bytes ``start`` to ``end`` of it (decompressed);
+    ``data`` holds those bytes where they cannot be read back from the file by their offsets
+    (a compressed file), else it is ``b""``."""
 
     first: int
     start: int
@@ -311,22 +312,10 @@ class LineSpan:
     data: bytes
 
 
-def is_compressed(path: Path) -> bool:
-    """Whether ``path`` is read through a decompressor (see :func:`_open_binary`)."""
-    return path.suffix.lower() in (".gz", ".zst")
-
-
-def line_blocks_of(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
-    """The blocks :func:`line_blocks` cuts, each with its bytes and where it lies."""
-    return _line_cuts(path, skips, size, keep=True)
-
-
 def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
-    """The blocks :func:`line_blocks` cuts an uncompressed file into, as where they lie in
-    it, their bytes not kept: for a process that reads them from the file itself."""
-    if is_compressed(path):
-        raise ValueError(f"{path} is compressed: its blocks lie nowhere in it")
-    return _line_cuts(path, skips, size, keep=False)
+    """The blocks :func:`line_blocks` cuts, as where they lie in the file: for a process that
+    reads them from the file itself. Only a compressed file's blocks carry their bytes."""
+    return _line_cuts(path, skips, size, keep=path.suffix.lower() in (".gz", ".zst"))
 
 
 def _line_cuts(path: Path, skips: SkipLog, size: int, *, keep: bool) -> Iterator[LineSpan]:
