@@ -167,7 +167,7 @@ def copytrace_command() -> list[str]:
     script = shutil.which("copytrace")
     if script:
         return [script]
-    return [sys.executable, "-c", "import sys; from copytrace.cli import main; sys.exit(main())"]
+    return [sys.executable, "-m", "copytrace"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,21 +1,27 @@
-"""What a process pays before any work: importing the package and the command line loads no
-numba, and a command starts numba without the optional packages it probes for."""
+"""What a process pays before and after its work: importing the package and the command line
+loads no numba, a command starts numba without the optional packages it probes for, and the
+``copytrace`` program sets its environment first and ends quickly, its output and clean-up
+done."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import copytrace
+from copytrace.__main__ import exit_status
 
 
-def _python(code: str, *args: str) -> str:
+def _python(code: str, *args: str, env: dict[str, str] | None = None) -> str:
     """The output of ``code`` run by a fresh interpreter (``args`` are its ``sys.argv[1:]``)."""
     done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env
     )
     return done.stdout
 
@@ -92,10 +98,80 @@ def test_a_command_line_scan_equals_the_api_scan(tmp_path: Path) -> None:
         "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)),
         encoding="utf-8",
     )
-    run = "import sys\nfrom copytrace.cli import main\nsys.exit(main())"
-    _python(run, "scan", str(corpus), "--out", str(tmp_path / "cli"), "-q")
+    _program("scan", str(corpus), "--out", str(tmp_path / "cli"), "-q")
     copytrace.scan([corpus], out=tmp_path / "api")
     for name in ("pairs.jsonl", "clusters.jsonl", "alignments.jsonl", "deduplicated.jsonl"):
         produced = (tmp_path / "cli" / name).read_bytes()
         assert produced == (tmp_path / "api" / name).read_bytes(), name
     assert (tmp_path / "cli" / "pairs.jsonl").read_text().count("\n") == 1
+
+
+def _program(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``python -m copytrace ARGS`` (what the console script runs) in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "copytrace", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        env=env,
+    )
+
+
+def test_the_program_writes_all_its_output_and_exits_with_the_command_status(
+    tmp_path: Path,
+) -> None:
+    text = "one two three four five six seven " * 200
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    done = _program("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["verdict"] == "duplicate"  # the whole JSON, flushed
+    missing = _program(
+        "compare", str(tmp_path / "nothing.txt"), str(tmp_path / "a.txt"), check=False
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.count("\n") == 1 and "nothing.txt" in missing.stderr
+    assert _program("scan", "--threshold", "2", str(tmp_path), check=False).returncode == 2
+
+
+def test_the_program_removes_its_temporary_folders_as_it_ends(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": str(i), "text": f"story number {i} about the bridge and the river"})
+            + "\n"
+            for i in range(20)
+        ),
+        encoding="utf-8",
+    )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    _program("scan", str(corpus), "--out", str(tmp_path / "out"), "-q", env=env)
+    assert (tmp_path / "out" / "deduplicated.jsonl").read_text().count("\n") == 20
+    assert list(temporary.iterdir()) == []
+
+
+#: prints the BLAS thread setting that the program's command ran with
+_BLAS = """
+import os, sys
+from copytrace import cli, __main__
+show = lambda: print(os.environ.get("OPENBLAS_NUM_THREADS"))
+cli.main.add_command(cli.click.Command("blas", callback=show))
+sys.argv = ["copytrace", "blas"]
+__main__.run()
+"""
+
+
+def test_the_program_asks_for_one_blas_thread_unless_told_otherwise() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _python(_BLAS, env=env).strip() == "1"
+    assert _python(_BLAS, env={**env, "OPENBLAS_NUM_THREADS": "3"}).strip() == "3"
+
+
+def test_exit_statuses_are_those_of_sys_exit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert [exit_status(code) for code in (None, 0, 2, 130)] == [0, 0, 2, 130]
+    assert exit_status("stopped: no input") == 1
+    assert capsys.readouterr().err == "stopped: no input\n"
