@@ -374,6 +374,41 @@ def test_skips_are_met_in_input_order_whatever_the_number_of_processes(
         assert reasons == ["bad_json", "bad_utf8", "truncated_archive"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_skips_in_plain_files_name_their_lines_in_the_file(
+    tmp_corpus: Corpus, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # a plain file is cut into blocks without being read through, and each block's lines are
+    # numbered by the worker from 1: the lines named are still those of the file, and a
+    # second file's numbers start again at 1 (a byte order mark opens it, and only it)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 300)
+    lines = [
+        json.dumps({"id": f"r{i}", "text": f"Record {i} has a few words in it."}).encode()
+        for i in range(60)
+    ]
+    lines[10] = b"{not json"
+    lines[40] = b'{"id": "x", "text": "\xff"}'  # not UTF-8
+    lines[50] = b""  # a blank line is no record, and no skip
+    first = tmp_corpus.raw("first.jsonl", b"\n".join(lines) + b"\n")
+    again = [b'{"id": "r3", "text": "An id met before."}', b"[1, 2]"]
+    second = tmp_corpus.raw("second.jsonl", b"\xef\xbb\xbf" + b"\n".join([*lines[:2], *again]))
+    result = scan([first, second], Config(workers=workers))
+    where = [(Path(s.source).name, s.line, s.reason) for s in result.stats.skip_examples]
+    assert where == [
+        ("first.jsonl", 11, "bad_json"),
+        ("first.jsonl", 41, "bad_utf8"),
+        # met by the worker, then the repeated ids by the main process
+        ("second.jsonl", 4, "not_an_object"),
+        ("second.jsonl", 1, "duplicate_id"),  # r0, behind the byte order mark
+        ("second.jsonl", 2, "duplicate_id"),
+        ("second.jsonl", 3, "duplicate_id"),
+    ]
+    # strict, the first skip raises, naming its line in the file (the bad JSON left out)
+    later = tmp_corpus.raw("later.jsonl", b"\n".join(lines[:10] + lines[11:]) + b"\n")
+    with pytest.raises(InputError, match=r"later\.jsonl:40: bad_utf8"):
+        scan([later], Config(workers=workers, strict=True))
+
+
 def test_documents_without_words_are_counted_by_scan(tmp_corpus: Corpus) -> None:
     path = tmp_corpus.jsonl(
         "punct.jsonl", [{"id": "p", "text": "– … !!"}, {"id": "w", "text": "Words."}]
@@ -520,7 +555,7 @@ def test_line_spans_lie_where_line_blocks_cuts(tmp_corpus: Corpus, content: byte
     path = tmp_corpus.raw("lines.jsonl", content)
     blocks = list(line_blocks(path, SkipLog(), 300))
     spans = list(line_spans(path, SkipLog(), 300))
-    assert [(span.first, content[span.start : span.end]) for span in spans] == blocks
+    assert [content[span.start : span.end] for span in spans] == [block for _, block in blocks]
     assert b"".join(block for _, block in blocks) == content
     assert all(span.data == b"" for span in spans)
     if content.count(b"\n") > 3:
@@ -528,7 +563,7 @@ def test_line_spans_lie_where_line_blocks_cuts(tmp_corpus: Corpus, content: byte
     # a compressed file's blocks lie nowhere in it: they carry their bytes
     packed = tmp_corpus.raw("lines.jsonl.gz", gzip.compress(content))
     spans = list(line_spans(packed, SkipLog(), 300))
-    assert [(span.first, span.data) for span in spans] == blocks
+    assert [span.data for span in spans] == [block for _, block in blocks]
 
 
 def test_a_block_cut_short_after_it_was_cut_is_an_error(tmp_corpus: Corpus) -> None:

@@ -77,10 +77,12 @@ def permutations_for(num_perm: int, seed: int) -> Permutations:
 
 @dataclass(frozen=True, slots=True)
 class _Lines:
-    """A block of whole JSON Lines (:func:`copytrace.ingest.line_spans`) for a worker to
-    parse: its first line is line ``span.first`` of ``source``. The block's bytes travel with
-    the task only when ``source`` is compressed; else the worker reads them from ``source``
-    (so that a corpus's bytes are not pickled through the pool's pipes)."""
+    """A block of whole JSON Lines (:func:`copytrace.ingest.line_spans`) of ``source`` for a
+    worker to parse, its lines numbered from 1 (the main process, which knows how many lines
+    came before, numbers them in the file: see :func:`fingerprint_documents`). The block's
+    bytes travel with the task only when ``source`` is compressed; else the worker reads them
+    from ``source``, so that a corpus's bytes are neither read through by the main process
+    nor pickled through the pool's pipes."""
 
     span: LineSpan
     source: str
@@ -119,19 +121,21 @@ class _Task:
 
 @dataclass(frozen=True, slots=True)
 class _Records:
-    """The ids and metadata of a batch's documents, and where each was read: line ``lines[i]``
-    of ``source`` for JSON Lines, else ``lines`` is ``None`` (see :meth:`where`)."""
+    """The ids and metadata of a batch's documents, and where each was read: line
+    ``lines_before + lines[i]`` of ``source`` for JSON Lines, else ``lines`` is ``None`` (see
+    :meth:`where`)."""
 
     ids: list[str]
     metas: list[Mapping[str, Any]]
     source: str = ""
     lines: list[int] | None = None
+    lines_before: int = 0
 
     def where(self, row: int) -> tuple[str, int | None]:
         """The file and line a skip of document ``row`` names: its line where known, else
         its file (``path`` in its metadata) or, failing that, its id."""
         if self.lines is not None:
-            return self.source, self.lines[row]
+            return self.source, self.lines_before + self.lines[row]
         return str(self.metas[row].get("path", self.ids[row])), None
 
 
@@ -140,7 +144,9 @@ class _Done:
     """What a worker sends back of a batch: its fingerprints and band keys; where it wrote
     the documents' lines (file, offsets) and their shingle sets (file, where each set starts
     and ends); the ids, metadata and lines of the records it parsed (``None`` for texts read
-    in the main process, whose ids are there); what it skipped."""
+    in the main process, whose ids are there); what it skipped. For a block of JSON Lines,
+    numbered from 1, also whether it opens its file, and how many lines end in it (the next
+    block's numbers follow on)."""
 
     prints: FingerprintBatch  # without its signatures (an empty column)
     keys: U64  # the band keys of its signatures, a row a document
@@ -151,6 +157,8 @@ class _Done:
     set_ends: I64
     records: _Records | None
     skips: list[Skip]
+    opens_file: bool = False
+    newlines: int = 0
 
     def __len__(self) -> int:
         return len(self.prints)
@@ -162,9 +170,14 @@ def _run(task: _Task) -> _Done:
     config = task.config
     records: _Records | None = None
     skips = SkipLog(keep_all=True)
+    opens_file, newlines = False, 0
     if isinstance(task.work, _Lines):
         work = task.work
-        numbered = list(jsonl_documents(work.block(), work.span.first, work.source, config, skips))
+        block = work.block()
+        opens_file, newlines = work.span.start == 0, block.count(b"\n")
+        numbered = list(
+            jsonl_documents(block, 1, work.source, config, skips, opens_file=opens_file)
+        )
         docs = [doc for _, doc in numbered]
         texts = [doc.text for doc in docs]
         lines = [document_line(doc, config) for doc in docs]
@@ -194,6 +207,8 @@ def _run(task: _Task) -> _Done:
         first + set_cuts[1:],
         records,
         skips.everything,
+        opens_file,
+        newlines,
     )
 
 
@@ -300,13 +315,20 @@ def fingerprint_documents(
     workers = config.workers or os.cpu_count() or 1
     seen: set[str] = set()
     met = 0
+    lines_before = 0  # in its file, of the block of JSON Lines that comes back next
     for done in _fingerprinted(tasks, workers):
         read = read_here.popleft()
         skips.replay(read.skips)
-        skips.replay(done.skips)
         records = done.records if done.records is not None else read.records
         if records is None:
             raise RuntimeError("copytrace.batches: a batch came back without its records")
+        if records.lines is not None:  # a block of JSON Lines, numbered from 1 where parsed
+            lines_before = 0 if done.opens_file else lines_before
+            records = dataclasses.replace(records, lines_before=lines_before)
+            skips.replay(_numbered_in_file(done.skips, lines_before))
+            lines_before += done.newlines
+        else:
+            skips.replay(done.skips)
         ids, metas = records.ids, records.metas
         keep = _first_of_each_id(records, seen, skips)
         rows = np.flatnonzero(_with_words(done, keep, records, skips))
@@ -332,6 +354,16 @@ def fingerprint_documents(
     for read in read_here:  # what was met after the last task
         skips.replay(read.skips)
     return docs
+
+
+def _numbered_in_file(skips: list[Skip], lines_before: int) -> list[Skip]:
+    """``skips`` of a block of lines numbered from 1, numbered in their file instead."""
+    if not lines_before:
+        return skips
+    return [
+        skip if skip.line is None else dataclasses.replace(skip, line=lines_before + skip.line)
+        for skip in skips
+    ]
 
 
 def _first_of_each_id(

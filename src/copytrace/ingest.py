@@ -32,6 +32,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -296,17 +297,16 @@ def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator
     line: about ``size`` bytes each, cut after a newline (a longer line makes a longer block).
     A damaged archive ends the blocks with one counted ``truncated_archive`` skip, after every
     whole line before the damage."""
-    for block in _line_cuts(path, skips, size, keep=True):
-        yield block.first, block.data
+    for first, block in _line_cuts(path, skips, size, keep=True):
+        yield first, block.data
 
 
 @dataclass(frozen=True, slots=True)
 class LineSpan:
-    """Lines ``first`` onwards of a file, bytes ``start`` to ``end`` of it (decompressed);
-    ``data`` holds those bytes where they cannot be read back from the file by their offsets
-    (a compressed file), else it is ``b""``."""
+    """Bytes ``start`` to ``end`` of a file (decompressed): whole lines; ``data`` holds those
+    bytes where they cannot be read back from the file by their offsets (a compressed file),
+    else it is ``b""``."""
 
-    first: int
     start: int
     end: int
     data: bytes
@@ -314,11 +314,52 @@ class LineSpan:
 
 def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
     """The blocks :func:`line_blocks` cuts, as where they lie in the file: for a process that
-    reads them from the file itself. Only a compressed file's blocks carry their bytes."""
-    return _line_cuts(path, skips, size, keep=path.suffix.lower() in (".gz", ".zst"))
+    reads them from the file itself, and numbers their lines. Only a compressed file's blocks
+    carry their bytes. A plain file is not read through: each cut is found by reading back
+    from where a block of ``size`` bytes would end to the last newline before it."""
+    if path.suffix.lower() in (".gz", ".zst"):
+        for _, span in _line_cuts(path, skips, size, keep=True):
+            yield span
+        return
+    try:
+        handle = path.open("rb")
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
+    with handle:
+        reader, total = handle.fileno(), os.fstat(handle.fileno()).st_size
+        start = 0  # of the block being cut
+        # as line_blocks cuts the file read ``size`` bytes at a time: a block ends after the
+        # last newline of the read that makes it ``size`` bytes or more, if that read has one
+        for read_start in range(0, total, size):
+            read_end = min(read_start + size, total)
+            if read_end - start >= size:
+                cut = _last_line_end(reader, read_start, read_end)
+                if cut >= 0:
+                    yield LineSpan(start, cut, b"")
+                    start = cut
+        if start < total:
+            yield LineSpan(start, total, b"")
 
 
-def _line_cuts(path: Path, skips: SkipLog, size: int, *, keep: bool) -> Iterator[LineSpan]:
+#: bytes read at a time looking back for a line's end (:func:`_last_line_end`)
+_LOOK_BACK = 1 << 16
+
+
+def _last_line_end(reader: int, low: int, high: int) -> int:
+    """Where the last line ending in bytes ``low`` to ``high`` of file ``reader`` ends (just
+    after its newline), or -1 when they hold no newline."""
+    while high > low:
+        begin = max(low, high - _LOOK_BACK)
+        found = os.pread(reader, high - begin, begin).rfind(b"\n")
+        if found >= 0:
+            return begin + found + 1
+        high = begin
+    return -1
+
+
+def _line_cuts(
+    path: Path, skips: SkipLog, size: int, *, keep: bool
+) -> Iterator[tuple[int, LineSpan]]:
     """:func:`line_blocks`, each block with where it lies and, with ``keep``, its bytes."""
     number = 1  # of the next block's first line
     offset = 0  # where the next block starts
@@ -336,20 +377,20 @@ def _line_cuts(path: Path, skips: SkipLog, size: int, *, keep: bool) -> Iterator
                 last = chunk.rindex(b"\n") + 1  # the block ends after the last chunk's last line
                 cut = held - len(chunk) + last
                 data = b"".join(pending)[:cut] if keep else b""
-                yield LineSpan(number, offset, offset + cut, data)
+                yield number, LineSpan(offset, offset + cut, data)
                 number += sum(part.count(b"\n") for part in pending[:-1])
                 number += chunk.count(b"\n", 0, last)
                 offset += cut
                 pending, held = [chunk[last:]], len(chunk) - last
         if held:
-            yield LineSpan(number, offset, offset + held, b"".join(pending) if keep else b"")
+            yield number, LineSpan(offset, offset + held, b"".join(pending) if keep else b"")
     except _TRUNCATION_ERRORS as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
         data = b"".join(pending)
         whole = data[: data.rfind(b"\n") + 1]  # a line cut by the damage is lost
         if whole:
-            yield LineSpan(number, offset, offset + len(whole), whole if keep else b"")
+            yield number, LineSpan(offset, offset + len(whole), whole if keep else b"")
             number += whole.count(b"\n")
         skips.skip(str(path), number, "truncated_archive", str(exc) or type(exc).__name__)
 
@@ -385,11 +426,19 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
 
 
 def jsonl_documents(
-    block: bytes, first: int, source: str, config: Config, skips: SkipLog
+    block: bytes,
+    first: int,
+    source: str,
+    config: Config,
+    skips: SkipLog,
+    *,
+    opens_file: bool | None = None,
 ) -> Iterator[tuple[int, Document]]:
     """The documents of a block of JSON Lines (:func:`line_blocks`) whose first line is line
     ``first`` of ``source``, each with its line number; each record that cannot be one is a
-    counted skip."""
+    counted skip. ``opens_file`` says whether the block is the start of its file (by
+    default, whether ``first`` is 1), where a byte order mark may stand."""
+    opens_file = first == 1 if opens_file is None else opens_file
     for number, raw in enumerate(block.split(b"\n"), start=first):
         if not raw.strip():
             continue
@@ -397,7 +446,7 @@ def jsonl_documents(
         if record is None:
             try:
                 # a byte order mark may open the file (Windows tools write one)
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                line = raw.decode("utf-8-sig" if number == first and opens_file else "utf-8")
             except UnicodeDecodeError as exc:
                 skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
                 continue
