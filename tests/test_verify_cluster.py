@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from copytrace import verify as verify_module
 from copytrace.cluster import choose_representative, cluster, components
 from copytrace.config import DEFAULT_DATE_FIELDS, Config
 from copytrace.dates import document_date, parse_date
@@ -133,6 +134,33 @@ def test_verify_keeps_pairs_at_or_above_the_threshold(make_text: Callable[[int, 
         assert 0.8 <= pair.jaccard <= 1.0
         if pair.verdict == "duplicate":
             assert pair.jaccard == 1.0
+
+
+def test_chunks_grow_from_the_first_and_cover_every_candidate() -> None:
+    bounds = list(verify_module.chunk_bounds(100_000))
+    assert bounds[0] == (0, verify_module.FIRST_CHUNK_PAIRS)
+    assert all(end == first for (_, end), (first, _) in itertools.pairwise(bounds))
+    assert bounds[-1][1] == 100_000
+    sizes = [end - first for first, end in bounds]
+    assert sizes[:4] == [2_048, 4_096, 8_192, 16_384]
+    assert max(sizes) == verify_module.CHUNK_PAIRS
+    assert list(verify_module.chunk_bounds(0)) == []
+    assert list(verify_module.chunk_bounds(5)) == [(0, 5)]
+
+
+def test_verified_pairs_do_not_depend_on_the_chunks(
+    make_text: Callable[[int, int], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(3)
+    base, other = make_text(5, 300), make_text(6, 300)
+    texts = [base, _edit(base, rng, 2), other, _edit(other, rng, 3), base, other + " " + base]
+    ids = [f"d{i}" for i in range(len(texts))]
+    lefts, rights = zip(*itertools.combinations(range(len(texts)), 2), strict=True)
+    whole = _verify(texts, lefts, rights, ids, Config())
+    monkeypatch.setattr(verify_module, "FIRST_CHUNK_PAIRS", 1)
+    monkeypatch.setattr(verify_module, "CHUNK_PAIRS", 3)
+    assert _verify(texts, lefts, rights, ids, Config()) == whole
+    assert {pair.verdict for pair in whole} == {"duplicate", "near_duplicate", "partial"}
 
 
 def test_equal_shingle_sets_are_not_a_duplicate_unless_the_words_are_equal() -> None:

@@ -52,8 +52,20 @@ def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
     return int(_longest_run(a, np.unique(b), ngram_size, ngram_size))
 
 
-#: candidate pairs verified per chunk (their documents' shingles are read together)
+#: candidate pairs verified per chunk at most (their documents' shingles are read together)
 CHUNK_PAIRS = 20_000
+#: candidate pairs of the first chunk: the chunks double from this up to CHUNK_PAIRS, so that
+#: the first verified pairs, which the explaining processes wait for, come out early
+FIRST_CHUNK_PAIRS = 2_048
+
+
+def chunk_bounds(total: int) -> Iterator[tuple[int, int]]:
+    """(first, end) of each chunk of ``total`` candidate pairs, in order (see
+    :data:`FIRST_CHUNK_PAIRS`)."""
+    first, size = 0, FIRST_CHUNK_PAIRS
+    while first < total:
+        yield first, min(first + size, total)
+        first, size = first + size, min(2 * size, CHUNK_PAIRS)
 
 
 @compiled
@@ -230,9 +242,8 @@ def verify(
     digests, n_words = prints.digests, prints.n_words
     # a passage of n words has n - k + 1 shingles: with fewer shared, no passage
     passage_from = config.min_passage_words - k + 1 if config.partial else np.iinfo(np.int64).max
-    for first in range(0, lefts.shape[0], CHUNK_PAIRS):
-        chunk_lefts = lefts[first : first + CHUNK_PAIRS]
-        chunk_rights = rights[first : first + CHUNK_PAIRS]
+    for first, end in chunk_bounds(lefts.shape[0]):
+        chunk_lefts, chunk_rights = lefts[first:end], rights[first:end]
         shared, passage, size_a, size_b = _measure_chunk(
             blocks, ordered, chunk_lefts, chunk_rights, passage_from, k
         )
