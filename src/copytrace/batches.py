@@ -173,15 +173,14 @@ def _run(task: _Task) -> _Done:
     opens_file, newlines = False, 0
     if isinstance(task.work, _Lines):
         work = task.work
-        block = work.block()
-        opens_file, newlines = work.span.start == 0, block.count(b"\n")
+        lines = work.block().split(b"\n")
+        opens_file, newlines = work.span.start == 0, len(lines) - 1
         numbered = list(
-            jsonl_documents(block, 1, work.source, config, skips, opens_file=opens_file)
+            jsonl_documents(lines, 1, work.source, config, skips, opens_file=opens_file)
         )
         docs = [doc for _, doc in numbered]
         texts = [doc.text for doc in docs]
-        lines = [document_line(doc, config) for doc in docs]
-        text_file, text_starts = write_lines(task.texts, lines)
+        text_file, text_starts = write_lines(task.texts, [document_line(d, config) for d in docs])
         records = _Records(
             [doc.id for doc in docs],
             [doc.meta for doc in docs],

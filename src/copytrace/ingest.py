@@ -421,12 +421,12 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
     """JSON Lines: one object a line; blank lines are ignored."""
     source = str(path)
     for first, block in line_blocks(path, skips):
-        for _, doc in jsonl_documents(block, first, source, config, skips):
+        for _, doc in jsonl_documents(block.split(b"\n"), first, source, config, skips):
             yield doc
 
 
 def jsonl_documents(
-    block: bytes,
+    lines: list[bytes],
     first: int,
     source: str,
     config: Config,
@@ -434,12 +434,13 @@ def jsonl_documents(
     *,
     opens_file: bool | None = None,
 ) -> Iterator[tuple[int, Document]]:
-    """The documents of a block of JSON Lines (:func:`line_blocks`) whose first line is line
-    ``first`` of ``source``, each with its line number; each record that cannot be one is a
-    counted skip. ``opens_file`` says whether the block is the start of its file (by
-    default, whether ``first`` is 1), where a byte order mark may stand."""
+    """The documents of the lines of a block of JSON Lines (:func:`line_blocks`, split at its
+    newlines) whose first line is line ``first`` of ``source``, each with its line number;
+    each record that cannot be one is a counted skip. ``opens_file`` says whether the block is
+    the start of its file (by default, whether ``first`` is 1), where a byte order mark may
+    stand."""
     opens_file = first == 1 if opens_file is None else opens_file
-    for number, raw in enumerate(block.split(b"\n"), start=first):
+    for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
         record = _fast_record(raw)
