@@ -522,3 +522,21 @@ def test_free_stretch_matches_a_walk() -> None:
             walk.append(index)
             index += 1 if forward else -1
         assert list(_free_stretch(used, edge, forward, limit, size)) == sorted(walk)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "ab", "ba", "b", "Ab", "\u00e9t\u00e9", "fi", "\ufb01", "1"])),
+    st.lists(st.sampled_from(["a", "ab", "ba", "b", "\u00e9t\u00e9", "x", "1", "\u00bd"])),
+)
+def test_words_are_numbered_in_order_of_first_appearance(
+    words_a: list[str], words_b: list[str]
+) -> None:
+    from copytrace.align import _Side
+
+    side_a, side_b = _Side.pair(" ".join(words_a), ", ".join(words_b))
+    numbers: dict[str, int] = {}
+    for word in side_a.words + side_b.words:
+        numbers.setdefault(word, len(numbers))
+    assert side_a.ids.tolist() == [numbers[word] for word in side_a.words]
+    assert side_b.ids.tolist() == [numbers[word] for word in side_b.words]

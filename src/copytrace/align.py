@@ -61,6 +61,7 @@ DEFAULT_MAX_GAP = 30
 
 _FOLD_PUNCT = str.maketrans("‘’‚‛′“”„‟″–—‒―−", "'''''\"\"\"\"\"-----")  # fmt: skip
 _NON_DIGIT = re.compile(r"\D")
+_SPACE = ord(" ")
 #: whether each ASCII character is a letter or digit (str.isalnum)
 _ASCII_ALNUM = np.array([chr(c).isalnum() for c in range(128)], dtype=np.bool_)
 
@@ -98,21 +99,20 @@ class _Text:
     words: list[str]
     starts: I64
     ends: I64
-    #: its words' code points end to end, and each word's length: made when first aligned
+    #: its words' code points, a space after each but the last: made when first aligned
     _word_codes: U32 | None = None
-    _word_lengths: I64 | None = None
     #: the bounds of its words and of the separators between them, and its characters as
     #: code points: made when a typography edit is looked for
     _bounds: I64 | None = None
     _codes: U32 | None = None
 
-    def word_codes(self) -> tuple[U32, I64]:
-        """Its words' code points end to end, and each word's length."""
-        if self._word_codes is None or self._word_lengths is None:
-            joined = "".join(self.words).encode("utf-32-le", "surrogatepass")
+    def word_codes(self) -> U32:
+        """Its words' code points, separated by single spaces (no folded word holds a space:
+        the words of ``" ".join(words)`` are ``words``, see :mod:`copytrace.normalize`)."""
+        if self._word_codes is None:
+            joined = " ".join(self.words).encode("utf-32-le", "surrogatepass")
             self._word_codes = np.frombuffer(joined, dtype=np.uint32)
-            self._word_lengths = np.fromiter(map(len, self.words), np.int64, len(self.words))
-        return self._word_codes, self._word_lengths
+        return self._word_codes
 
     def bounds(self) -> I64:
         """``[start_0, end_0, start_1, end_1, ...]``: item ``t`` (word ``t // 2`` when ``t`` is
@@ -154,7 +154,9 @@ class _Side:
     def pair(cls, text_a: str, text_b: str) -> tuple[_Side, _Side]:
         """Both sides, their words numbered in order of first appearance in a, then in b."""
         read_a, read_b = _read(text_a), _read(text_b)
-        ids_a, ids_b = _number_words(*read_a.word_codes(), *read_b.word_codes())
+        ids_a, ids_b = _number_words(
+            read_a.word_codes(), len(read_a.words), read_b.word_codes(), len(read_b.words)
+        )
         return cls.of(read_a, ids_a), cls.of(read_b, ids_b)
 
     @classmethod
@@ -163,56 +165,56 @@ class _Side:
 
 
 @compiled
-def _number_words(codes_a: U32, lengths_a: I64, codes_b: U32, lengths_b: I64) -> tuple[I64, I64]:
-    """The words of a then b (each side's code points end to end, and each word's length)
-    numbered 0, 1, 2... in order of first appearance: equal numbers for equal words.
+def _number_words(codes_a: U32, count_a: int, codes_b: U32, count_b: int) -> tuple[I64, I64]:
+    """The ``count_a`` words of a then the ``count_b`` words of b (each side's code points,
+    words separated by single spaces) numbered 0, 1, 2... in order of first appearance: equal
+    numbers for equal words.
 
     Words are hashed and looked up in a hash table (open addressing) whose every hit is
-    checked character by character, so that two words whose hashes collide stay apart.
+    checked character by character, so that two words whose hashes collide stay apart. The
+    two sides are read as one array (a space between them): choosing between two arrays
+    word by word would cost reference counting on every choice.
     """
-    count_a = lengths_a.shape[0]
-    count = count_a + lengths_b.shape[0]
+    codes = np.concatenate((codes_a, np.full(1, _SPACE, dtype=np.uint32), codes_b))
+    size_all = codes.shape[0]
+    count = count_a + count_b
     mask, shift = hash_table_shape(count)
     slot_hash = np.empty(mask + 1, dtype=np.uint64)
     slot_number = np.full(mask + 1, -1, dtype=np.int64)
-    slot_word = np.empty(mask + 1, dtype=np.int64)  # the first word with that number
-    starts = np.empty(count, dtype=np.int64)  # where each word starts in its side's codes
-    sizes = np.concatenate((lengths_a, lengths_b))
+    # the first word with that number: where it starts in codes, and its length
+    slot_start = np.empty(mask + 1, dtype=np.int64)
+    slot_size = np.empty(mask + 1, dtype=np.int64)
     numbers = np.empty(count, dtype=np.int64)
     seen = 0
     start = 0
     for word in range(count):
         if word == count_a:
-            start = 0
-        codes = codes_a if word < count_a else codes_b
-        size = sizes[word]
-        starts[word] = start
-        h = np.uint64(size)
-        for offset in range(size):
-            h = h * SPREAD + np.uint64(codes[start + offset])
+            start = codes_a.shape[0] + 1
+        end = start
+        h = np.uint64(0)
+        while end < size_all and codes[end] != _SPACE:
+            h = h * SPREAD + np.uint64(codes[end])
+            end += 1
+        size = end - start
         h ^= h >> np.uint64(29)
         slot = first_slot(h, shift)
         while slot_number[slot] >= 0:
-            if slot_hash[slot] == h:
-                other = slot_word[slot]
-                other_codes = codes_a if other < count_a else codes_b
-                other_start = starts[other]
-                if sizes[other] == size:
-                    offset = 0
-                    while (
-                        offset < size and codes[start + offset] == other_codes[other_start + offset]
-                    ):
-                        offset += 1
-                    if offset == size:
-                        break
+            if slot_hash[slot] == h and slot_size[slot] == size:
+                other = slot_start[slot]
+                offset = 0
+                while offset < size and codes[start + offset] == codes[other + offset]:
+                    offset += 1
+                if offset == size:
+                    break
             slot = (slot + 1) & mask
         if slot_number[slot] < 0:
             slot_hash[slot] = h
             slot_number[slot] = seen
-            slot_word[slot] = word
+            slot_start[slot] = start
+            slot_size[slot] = size
             seen += 1
         numbers[word] = slot_number[slot]
-        start += size
+        start = end + 1
     return numbers[:count_a], numbers[count_a:]
 
 
