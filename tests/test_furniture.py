@@ -194,3 +194,34 @@ def test_unmatched_regions_by_position() -> None:
     ]
     whole = unmatched_regions("a", "Headline here", [], None)
     assert [(r.label, r.start, r.end) for r in whole] == [("headline", 0, 13)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needles"),
+    [
+        ("_PHOTO_RE", "_PHOTO_NEEDLES"),
+        ("_BOILERPLATE_RE", "_BOILERPLATE_NEEDLES"),
+        ("_RELATIVE_RE", "_RELATIVE_NEEDLES"),
+    ],
+)
+def test_every_match_holds_a_needle(pattern: str, needles: str) -> None:
+    """The prefilters skip no line of plain ASCII that a pattern matches (beyond ASCII they
+    skip none; a relative time may hold a digit instead, which is looked for separately)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from copytrace import furniture
+
+    compiled = getattr(furniture, pattern)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(compiled, alphabet=st.characters(codec="ascii")))
+    def check(line: str) -> None:
+        match = compiled.search(line)
+        assert match is not None
+        found = match.group()
+        assert furniture._may_match(found, getattr(furniture, needles)) or (
+            pattern == "_RELATIVE_RE" and furniture._DIGIT_RE.search(found) is not None
+        )
+
+    check()

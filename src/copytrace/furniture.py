@@ -69,12 +69,18 @@ _PHOTO_NEEDLES = (
 )  # fmt: skip
 
 
+def _may_match(line: str, needles: tuple[str, ...]) -> bool:
+    """False when ``line`` is plain ASCII and holds none of ``needles`` (lower case) in any
+    case: a pattern every match of which holds one of them need not be searched there.
+    Beyond ASCII, (?i) matches a few letters to ASCII ones (``ſ`` to ``s``): always true."""
+    if not line.isascii():
+        return True
+    lowered = line.lower()
+    return any(needle in lowered for needle in needles)
+
+
 def _credits_a_photo(line: str) -> bool:
-    if line.isascii():
-        lowered = line.lower()
-        if not any(needle in lowered for needle in _PHOTO_NEEDLES):
-            return False
-    return _PHOTO_RE.search(line) is not None
+    return _may_match(line, _PHOTO_NEEDLES) and _PHOTO_RE.search(line) is not None
 
 
 _COPYRIGHT_RE = re.compile(
@@ -91,6 +97,11 @@ _BOILERPLATE_RE = re.compile(
     r"|you\s+can\s+share\s+this|join\s+(?:us|our)\s+on|all\s+rights\s+reserved",
     re.IGNORECASE,
 )
+#: one of these is in every match of _BOILERPLATE_RE (case aside)
+_BOILERPLATE_NEEDLES = (
+    "privacy", "cookie", "terms", "subscribe", "sign", "follow", "download", "article",
+    "story", "share", "newsletter", "join", "rights",
+)  # fmt: skip
 # Words that are boilerplate when they open a very short line ("Read more", "Share").
 _BOILERPLATE_START_RE = re.compile(
     r"^\W*(?:read\s+(?:more|also|next)|see\s+also|share|subscribe|follow|related|more\s+(?:from"
@@ -118,6 +129,9 @@ _RELATIVE_RE = re.compile(
     r"\s+ago\b|\b(?:yesterday|today|just\s+now)\b",
     re.IGNORECASE,
 )
+_DIGIT_RE = re.compile(r"\d")
+#: every date and clock time holds a digit, and every relative time without one of these words
+_RELATIVE_NEEDLES = ("ago", "yesterday", "today", "now")
 _DATE_WORDS = frozenset((
     "updated", "published", "posted", "last", "modified", "created", "edited", "on", "at",
     "date", "time", "am", "pm", "gmt", "utc", "monday", "tuesday", "wednesday", "thursday",
@@ -282,7 +296,7 @@ def _pattern_label(line: str, hints: _MetaHints, line_words: Sequence[str]) -> L
         return "dateline"
     if n_words <= 15 and _BYLINE_RE.search(line):
         return "byline"
-    if n_words <= 30 and _BOILERPLATE_RE.search(line):
+    if n_words <= 30 and _may_match(line, _BOILERPLATE_NEEDLES) and _BOILERPLATE_RE.search(line):
         return "boilerplate"
     if n_words <= 6 and _BOILERPLATE_START_RE.search(line):
         return "boilerplate"
@@ -298,6 +312,8 @@ def is_dateline(line: str) -> bool:
     wire = _WIRE_DATELINE_RE.match(line.strip())
     if wire and (wire.group("date") or wire.group("agency")) and not line.strip()[wire.end() :]:
         return True
+    if _DIGIT_RE.search(line) is None and not _may_match(line, _RELATIVE_NEEDLES):
+        return False  # no date, time or relative time
     spans = [(d.start, d.end) for d in find_dates(line)]
     spans += find_times(line)
     spans += [(m.start(), m.end()) for m in _RELATIVE_RE.finditer(line)]
