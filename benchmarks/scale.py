@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import re
 import shlex
@@ -163,7 +164,14 @@ def run_measured(
 
 
 def copytrace_command() -> list[str]:
-    """The ``copytrace`` console script, or the same entry point through this interpreter."""
+    """The ``copytrace`` console script of this interpreter's environment (beside it, where
+    pip puts it), else the one on the ``PATH``, else the same entry point through this
+    interpreter. The script beside the interpreter comes first because the peers are started
+    with this interpreter directly: a version manager's shim found first on the ``PATH``
+    (pyenv's is a shell script that runs ``pyenv exec``) adds 0.05 to 0.07 s to every run."""
+    beside = Path(sys.executable).with_name("copytrace")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
     script = shutil.which("copytrace")
     if script:
         return [script]
