@@ -19,6 +19,7 @@ PUBLIC = {
     "DependencyError",
     "Document",
     "InputError",
+    "OutputError",
     "Pair",
     "ScanResult",
     "ScanStats",
@@ -58,7 +59,7 @@ def test_no_public_name_is_left_out_of_all() -> None:
 
 
 def test_error_tree_has_one_root() -> None:
-    for name in ("ConfigError", "InputError", "DependencyError"):
+    for name in ("ConfigError", "InputError", "OutputError", "DependencyError"):
         assert issubclass(getattr(copytrace, name), copytrace.CopytraceError)
     assert issubclass(copytrace.ConfigError, ValueError)
     assert issubclass(copytrace.DependencyError, ImportError)

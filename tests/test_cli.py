@@ -148,6 +148,36 @@ def test_scan_a_missing_input(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_scan_into_a_folder_that_cannot_be_made(tmp_path: Path, seeds_dir: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    out = tmp_path / "taken" / "out"
+    result = _run("scan", seeds_dir, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: cannot write in the output folder {out}: Not a directory"
+    ]
+
+
+def test_scan_stopped_by_the_system_says_what_and_where(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError while writing (a full disk) is the machine's doing, not copytrace's: one line
+    naming the reason and the file, not an internal error; nothing is left half written."""
+    import errno
+
+    from copytrace import report
+
+    def full(path: Path, records: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(report, "write_jsonl", full)
+    out = tmp_path / "out"
+    result = _run("scan", seeds_dir, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: No space left on device: {out / 'pairs.jsonl'}"]
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

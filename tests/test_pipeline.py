@@ -7,7 +7,7 @@ import io
 import itertools
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ import pytest
 import copytrace
 from copytrace import Config, Document, batches, compare, compare_files, pipeline, scan
 from copytrace import spill as spill_module
+from copytrace.errors import OutputError
 from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
 from copytrace.records import document_line
@@ -209,6 +210,7 @@ def test_a_scan_that_fails_at_its_end_leaves_the_last_output_as_it_was(
     name = f"deduplicated.{dedup_format}"
     scan(planted[:4], out=out, dedup_format=dedup_format)
     before = (out / name).read_bytes()
+    alignments = (out / "alignments.jsonl").read_bytes()
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
@@ -217,11 +219,43 @@ def test_a_scan_that_fails_at_its_end_leaves_the_last_output_as_it_was(
     with pytest.raises(OSError, match="disk full"):
         scan(planted, out=out, dedup_format=dedup_format)
     assert (out / name).read_bytes() == before
+    assert (out / "alignments.jsonl").read_bytes() == alignments  # streamed, yet not placed
     assert not [path.name for path in out.iterdir() if path.name.startswith(".")]
     monkeypatch.undo()
     result = scan(planted, out=out, dedup_format=dedup_format)
     assert (out / name).read_bytes() != before
+    assert (out / "alignments.jsonl").read_bytes() != alignments
     assert result.stats.kept < len(planted)
+
+
+def test_a_failed_scan_removes_the_output_folders_it_made(
+    planted: list[Document], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(copytrace.report, "write_scan", broken)
+    with pytest.raises(OSError, match="disk full"):
+        scan(planted[:4], out=tmp_path / "new" / "out")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()  # a folder that was there before is left in place
+    with pytest.raises(OSError, match="disk full"):
+        scan(planted[:4], out=tmp_path / "kept" / "out")
+    assert [path.name for path in tmp_path.iterdir()] == ["kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_scan_into_a_file_fails_before_reading(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file")
+
+    def never() -> Iterator[Document]:
+        raise AssertionError("the input was read before the output folder was checked")
+        yield  # a generator
+
+    with pytest.raises(OutputError, match=r"the output folder .*taken is a file"):
+        scan(never(), out=tmp_path / "taken")
+    with pytest.raises(OutputError, match=r"cannot write in the output folder .*: Not a directory"):
+        scan(never(), out=tmp_path / "taken" / "out")
 
 
 def test_scan_keeps_metadata_in_the_deduplicated_corpus(tmp_path: Path) -> None:

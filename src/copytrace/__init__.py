@@ -28,6 +28,7 @@ _HOMES = {
     "DependencyError": "copytrace.errors",
     "Document": "copytrace.model",
     "InputError": "copytrace.errors",
+    "OutputError": "copytrace.errors",
     "Pair": "copytrace.model",
     "ScanResult": "copytrace.pipeline",
     "ScanStats": "copytrace.pipeline",
@@ -41,7 +42,13 @@ _HOMES = {
 
 if typing.TYPE_CHECKING:  # what type checkers see, and what __getattr__ gives at run time
     from copytrace.config import Config
-    from copytrace.errors import ConfigError, CopytraceError, DependencyError, InputError
+    from copytrace.errors import (
+        ConfigError,
+        CopytraceError,
+        DependencyError,
+        InputError,
+        OutputError,
+    )
     from copytrace.ingest import read_document_file, read_documents
     from copytrace.model import Cluster, Comparison, Document, Pair, Skip
     from copytrace.pipeline import ScanResult, ScanStats, compare, compare_files, scan
@@ -55,6 +62,7 @@ __all__ = [
     "DependencyError",
     "Document",
     "InputError",
+    "OutputError",
     "Pair",
     "ScanResult",
     "ScanStats",

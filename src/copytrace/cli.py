@@ -13,9 +13,7 @@ import functools
 import gc
 import json
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
 from copytrace.ingest import FORMATS, read_document_file
 from copytrace.report import DEDUP_FORMATS, write_comparison_html
+from copytrace.termination import Terminated, terminate_cleanly, termination_requested
 
 if TYPE_CHECKING:  # imported where used: ``--help`` and ``scan -q`` need none of them
     from rich.console import Console
@@ -174,52 +173,44 @@ def handle_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            with _terminate_cleanly():
+            with terminate_cleanly():
                 return command(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc), 2)
-        except CopytraceError as exc:
-            _fail(str(exc), 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
-        except _Terminated:
+        except Terminated:
             _fail("terminated", 143)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:  # the last line of defence: no traceback reaches a user
-            if os.environ.get("COPYTRACE_DEBUG"):
-                raise
-            _fail(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(set COPYTRACE_DEBUG=1 for a traceback, and please report it)",
-                1,
-            )
+        except Exception as exc:
+            _fail_with(exc)
 
     return wrapper  # type: ignore[return-value]
 
 
-class _Terminated(Exception):
-    """SIGTERM reached the command: raised so that temporary files are removed on the way."""
+def _fail_with(exc: Exception) -> None:
+    """One line on stderr for ``exc``, and the exit code it calls for."""
+    if termination_requested():  # what broke as the command was stopped (see there)
+        _fail("terminated", 143)
+    if isinstance(exc, ConfigError):
+        _fail(str(exc), 2)
+    if isinstance(exc, CopytraceError):
+        _fail(str(exc), 1)
+    if isinstance(exc, OSError):  # the machine's doing (a disk full, a folder taken away)
+        _fail(_os_error_line(exc), 1)
+    # the last line of defence: no traceback reaches a user
+    if os.environ.get("COPYTRACE_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(set COPYTRACE_DEBUG=1 for a traceback, and please report it)",
+        1,
+    )
 
 
-@contextmanager
-def _terminate_cleanly() -> Iterator[None]:
-    """While a command runs, SIGTERM raises :class:`_Terminated` in it, so that a terminated
-    scan still removes its spill files (the default action would leave them); the previous
-    handler is put back after. Worker processes reset it (see
-    :func:`copytrace.pool.worker_init`)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _os_error_line(exc: OSError) -> str:
+    """``No space left on device: /out/pairs.jsonl``: what the system refused, and where."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 def _fail(message: str, code: int) -> None:

@@ -5,6 +5,7 @@ One root, so that a caller can catch everything copytrace means to raise::
     CopytraceError
     ├── ConfigError        an option or setting is wrong (the CLI exits with code 2)
     ├── InputError         a record could not be read and ``strict`` is on (names file and line)
+    ├── OutputError        the output folder cannot be written (names it, and why)
     └── DependencyError    an optional dependency is missing (names the extra to install)
 
 Messages say what was expected and what to do about it.
@@ -34,6 +35,10 @@ class InputError(CopytraceError):
         if source is not None and line is not None:
             where = f"{source}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class OutputError(CopytraceError):
+    """The folder a scan writes to cannot be made or written in."""
 
 
 class DependencyError(CopytraceError, ImportError):

@@ -16,9 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import numba
 import numpy as np
 import numpy.typing as npt
+
+from copytrace.termination import uninterrupted
+
+# numba's C extensions turn an exception raised while they load (a termination) into an
+# ImportError, or drop it: a SIGTERM waits until numba has loaded
+with uninterrupted():
+    import numba
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]

@@ -193,6 +193,7 @@ def scan(
         atomic_binary,
         atomic_path,
         check_dedup_format,
+        output_folder,
         write_deduplicated,
         write_scan,
     )
@@ -212,8 +213,11 @@ def scan(
     streamed = out is not None and config.align
     bands, rows = bands_and_rows(config)
     # the spills are removed, and the files written before the scan ends (entered here) appear
-    # in ``out``, as this block is left: the files only if it ends well
+    # in ``out``, as this block is left: the files only if it ends well (and ``out`` itself,
+    # made as the scan starts, is removed again if the scan fails and it is empty)
     with contextlib.ExitStack() as outputs:
+        if out is not None:
+            outputs.enter_context(output_folder(Path(out)))
         spill = outputs.enter_context(ShingleSpill())
         prints = outputs.enter_context(contextlib.closing(FingerprintSpill(bands, rows)))
         docs = fingerprint_documents(items, config, skips, spill, prints, progress, fmt)
@@ -256,31 +260,31 @@ def scan(
 
         verify_pairs = verify(lefts, rights, prints, docs.ids, spill.blocks, ordered, config)
         verified = _then(_collected(verify_pairs, pairs, progress), settle)
-        with contextlib.ExitStack() as stack:
-            handle = (
-                stack.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
-                if streamed and out is not None
-                else None
+        # in place with the other files, once they are all written
+        handle = (
+            outputs.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
+            if streamed and out is not None
+            else None
+        )
+        explained: Iterable[ExplainedPair] = ()
+        if config.align:
+            explained = explain_pairs(
+                verified,
+                docs,
+                config,
+                progress,
+                keep=MAX_REPORT_PAIRS if streamed else None,
+                lines=streamed,
+                expected=candidates,
             )
-            explained: Iterable[ExplainedPair] = ()
-            if config.align:
-                explained = explain_pairs(
-                    verified,
-                    docs,
-                    config,
-                    progress,
-                    keep=MAX_REPORT_PAIRS if streamed else None,
-                    lines=streamed,
-                    expected=candidates,
-                )
-            else:
-                collections.deque(verified, maxlen=0)
-            for done in explained:
-                summaries.append(done.summary)
-                if done.explanation is not None:
-                    explanations.append(done.explanation)
-                if handle is not None:
-                    handle.write(done.line)
+        else:
+            collections.deque(verified, maxlen=0)
+        for done in explained:
+            summaries.append(done.summary)
+            if done.explanation is not None:
+                explanations.append(done.explanation)
+            if handle is not None:
+                handle.write(done.line)
         seconds["verify_align"] = time.perf_counter() - clock
         spill.close()
         prints.close()

@@ -1,16 +1,23 @@
-"""Process pools for the stages that use every core: started the cheapest safe way, each
-process's SIGTERM reset, and fed a bounded number of tasks at a time."""
+"""Process pools for the stages that use every core: started the cheapest safe way (a
+termination waits until the pool has started: see :mod:`copytrace.termination`), each
+process's SIGTERM reset and tied to its parent's life, and fed a bounded number of tasks at a
+time."""
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
 import multiprocessing
 import multiprocessing.pool
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from copytrace.allocator import reuse_freed_memory
+from copytrace.termination import uninterrupted
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -49,11 +56,48 @@ def worker_init() -> None:
     run only between bytecodes, and a process waiting on the pool's queue would never exit);
     freed arrays are kept for reuse (:func:`copytrace.allocator.reuse_freed_memory`)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent()
     reuse_freed_memory()
 
 
-def process_pool(workers: int) -> multiprocessing.pool.Pool:
-    """A pool of ``workers`` processes, each started with :func:`worker_init`."""
+#: ``prctl``'s option that asks for a signal when the process's parent ends (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """On Linux, ask for SIGTERM when the parent process ends: a pool process waits for work
+    on pipes that it holds open itself, so it would otherwise wait for ever if its parent were
+    killed (SIGKILL, the kernel's out-of-memory killer) before it could close the pool."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):  # no C library: the pool still works
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it ended before it was asked
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def process_pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of ``workers`` processes, each started with :func:`worker_init`, terminated as
+    the block is left.
+
+    A block left early (an error, a termination) first lets the tasks already given finish
+    (there are few: see :func:`bounded_map`), their results read and dropped. Terminating at
+    once can hang: :meth:`~multiprocessing.pool.Pool.terminate` stops reading results before
+    it puts its own message on their queue, and a process that then writes a result larger
+    than the pipe's buffer (a batch's fingerprints) waits for a reader for ever, holding the
+    queue's lock, which ``terminate`` waits for. A second termination while they finish
+    stops the command at once (the processes end with it: :func:`_end_with_parent`)."""
     # fork shares the parent's imports at no cost; elsewhere spawn is the only safe choice
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
+    with uninterrupted():  # a pool left half started would never be closed
+        pool = multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
+    try:
+        yield pool
+    except BaseException:
+        pool.close()
+        pool.join()
+        raise
+    finally:
+        pool.terminate()

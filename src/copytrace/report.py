@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from copytrace.errors import ConfigError
+from copytrace.errors import ConfigError, OutputError
 from copytrace.model import Comparison, Document
 from copytrace.records import document_record, json_line
 
@@ -49,6 +49,35 @@ MAX_REPORT_PAIRS = 200
 def check_dedup_format(fmt: str) -> None:
     if fmt not in DEDUP_FORMATS:
         raise ConfigError(f"dedup format must be one of {', '.join(DEDUP_FORMATS)}, got {fmt!r}")
+
+
+@contextlib.contextmanager
+def output_folder(out: Path) -> Iterator[Path]:
+    """The folder ``out``, made (with its parents) and checked that files can be made in it
+    as the block starts, so that a wrong output folder is one clear error at once, not one
+    after the whole corpus has been read. The folders made here are removed again if the
+    block fails and leaves them empty: a failed scan leaves nothing behind."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"the output folder {out} is a file")
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".copytrace-probe.", dir=out)
+        os.close(handle)
+        os.unlink(name)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in the output folder {out}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        yield out
+    except BaseException:
+        for folder in made:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or not ours to remove after all
+                break
+        raise
 
 
 @contextlib.contextmanager
