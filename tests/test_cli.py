@@ -162,20 +162,24 @@ def test_scan_stopped_by_the_system_says_what_and_where(
     tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An OSError while writing (a full disk) is the machine's doing, not copytrace's: one line
-    naming the reason and the file, not an internal error; nothing is left half written."""
+    with the reason (and the file, where the system names one), not an internal error;
+    nothing is left half written."""
     import errno
 
     from copytrace import report
+    from copytrace.cli import _os_error_line
 
-    def full(path: Path, records: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def full(handle: object, rows: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write says it
 
-    monkeypatch.setattr(report, "write_jsonl", full)
+    monkeypatch.setattr(report, "_write_lines", full)
     out = tmp_path / "out"
     result = _run("scan", seeds_dir, "--out", out)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"Error: No space left on device: {out / 'pairs.jsonl'}"]
-    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    assert result.stderr.splitlines() == ["Error: No space left on device"]
+    assert not out.exists()  # made for this scan, and empty: removed again
+    refused = OSError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path / "named"))
+    assert _os_error_line(refused) == f"Permission denied: {tmp_path / 'named'}"
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from copytrace.provenance import Credit, find_credits
 from copytrace.records import json_line
 from copytrace.skips import SkipLog
 from copytrace.spill import DocumentSpill, FingerprintSpill, ShingleSpill
+from copytrace.termination import uninterrupted
 from copytrace.verify import longest_shared_passage, similarity, verify
 
 _PROGRESS_EVERY = 500
@@ -316,8 +317,17 @@ def scan(
         )
         if out is not None:
             clock = time.perf_counter()
-            write_scan(result, Path(out), dedup_format, html=report, deduplicated_written=True)
+            write_scan(
+                result,
+                Path(out),
+                dedup_format,
+                html=report,
+                deduplicated_written=True,
+                placed=outputs,
+            )
             seconds["write"] = writing + time.perf_counter() - clock
+        with uninterrupted():  # every file put in place, and the spills removed, or none
+            outputs.close()
     return result
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from copytrace.errors import ConfigError, OutputError
 from copytrace.model import Comparison, Document
 from copytrace.records import document_record, json_line
+from copytrace.termination import uninterrupted
 
 if TYPE_CHECKING:
     from copytrace.config import Config
@@ -183,39 +184,56 @@ def write_scan(
     html: bool = False,
     *,
     deduplicated_written: bool = False,
+    placed: contextlib.ExitStack | None = None,
 ) -> None:
     """Write a scan's files into ``out`` (see the module docstring); with ``html``, also
     ``report.html`` for people (:func:`copytrace.htmlreport.render_scan_report`). With
-    ``deduplicated_written``, the deduplicated corpus is not written: the caller has."""
+    ``deduplicated_written``, the deduplicated corpus is not written: the caller has.
+
+    The files are written under temporary names and put in place together at the end (a
+    termination waits for that), or, with ``placed``, as that stack closes, along with the
+    caller's own: a scan that fails leaves the last scan's files as they were, not some new
+    beside some old."""
     check_dedup_format(dedup_format)
     out.mkdir(parents=True, exist_ok=True)
     config = result.config
-    write_jsonl(out / "pairs.jsonl", pair_records(result))
-    if result.alignments_written:
-        pass  # streamed there while the pairs were explained
-    elif result.explanations:
-        write_jsonl(out / "alignments.jsonl", (e.to_dict() for e in result.explanations))
-    else:
-        (out / "alignments.jsonl").unlink(missing_ok=True)  # never leave a stale one behind
-    write_jsonl(out / "clusters.jsonl", (found.to_dict() for found in result.clusters))
-    if not deduplicated_written:
-        with atomic_path(out / f"deduplicated.{dedup_format}") as path:
+    with contextlib.ExitStack() as own:
+        stack = own if placed is None else placed
+        _write_lines(stack.enter_context(atomic_binary(out / "pairs.jsonl")), pair_records(result))
+        if result.alignments_written:
+            pass  # streamed there while the pairs were explained
+        elif result.explanations:
+            _write_lines(
+                stack.enter_context(atomic_binary(out / "alignments.jsonl")),
+                (e.to_dict() for e in result.explanations),
+            )
+        else:
+            (out / "alignments.jsonl").unlink(missing_ok=True)  # never leave a stale one
+        _write_lines(
+            stack.enter_context(atomic_binary(out / "clusters.jsonl")),
+            (found.to_dict() for found in result.clusters),
+        )
+        if not deduplicated_written:
+            path = stack.enter_context(atomic_path(out / f"deduplicated.{dedup_format}"))
             write_deduplicated(path, result.documents, result.kept_rows(), config, dedup_format)
-    summary = {"stats": result.stats.to_dict(), "config": _config_dict(config)}
-    with atomic_text(out / "summary.json") as handle:
+        summary = {"stats": result.stats.to_dict(), "config": _config_dict(config)}
+        handle = stack.enter_context(atomic_text(out / "summary.json"))
         json.dump(summary, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
-    if html:
-        write_html_report(result, out / "report.html", summary)
+        if html:
+            page = stack.enter_context(atomic_text(out / "report.html"))
+            page.write(render_html_report(result, summary))
+        with uninterrupted():
+            own.close()
 
 
-def write_html_report(result: ScanResult, target: Path, summary: dict[str, Any]) -> None:
+def render_html_report(result: ScanResult, summary: dict[str, Any]) -> str:
     """The scan's HTML report: summary, cluster timelines, pairs side by side."""
     from copytrace.htmlreport import render_scan_report
 
     shown = {doc_id for pair in result.pairs[:MAX_REPORT_PAIRS] for doc_id in (pair.a, pair.b)}
     documents = result.documents
-    page = render_scan_report(
+    return render_scan_report(
         {doc_id: documents[documents.index_of(doc_id)] for doc_id in shown},
         list(pair_records(result)),
         [explanation.to_dict() for explanation in result.explanations[:MAX_REPORT_PAIRS]],
@@ -223,8 +241,6 @@ def write_html_report(result: ScanResult, target: Path, summary: dict[str, Any])
         summary,
         max_pairs=MAX_REPORT_PAIRS,
     )
-    with atomic_text(target) as handle:
-        handle.write(page)
 
 
 def write_comparison_html(

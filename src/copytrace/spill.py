@@ -35,6 +35,7 @@ from copytrace.config import Config
 from copytrace.fingerprint import I64, U64, FingerprintBatch
 from copytrace.model import Document
 from copytrace.records import text_of_line
+from copytrace.termination import uninterrupted
 from copytrace.verify import ShingleBlocks
 
 
@@ -47,9 +48,16 @@ def work_folder(
     can come between the two and leave the folder behind."""
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
     path = base / f"{prefix}{os.getpid()}-{secrets.token_hex(6)}"
-    finalizer = weakref.finalize(owner, shutil.rmtree, path, True)
+    finalizer = weakref.finalize(owner, _remove_folder, path)
     path.mkdir(mode=0o700)
     return path, finalizer
+
+
+def _remove_folder(path: Path) -> None:
+    """Remove a work folder and all in it, whatever it holds: a termination waits (a folder
+    half removed would stay, its finalizer spent)."""
+    with uninterrupted():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 #: each process's open file in a spill folder, by (process id, folder) (see
