@@ -339,6 +339,17 @@ def test_repeated_ids_are_dropped_within_and_across_batches(
     ]
 
 
+def _sixty_lines_two_bad() -> list[bytes]:
+    """60 JSON Lines records (ids r0 to r59), line 11 not JSON and line 41 not UTF-8."""
+    lines = [
+        json.dumps({"id": f"r{i}", "text": f"Record {i} has a few words in it."}).encode()
+        for i in range(60)
+    ]
+    lines[10] = b"{not json"
+    lines[40] = b'{"id": "x", "text": "\xff"}'  # not UTF-8
+    return lines
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_skips_are_met_in_input_order_whatever_the_number_of_processes(
     tmp_corpus: Corpus, monkeypatch: pytest.MonkeyPatch, strict: bool
@@ -347,12 +358,7 @@ def test_skips_are_met_in_input_order_whatever_the_number_of_processes(
     # as it reads: counted (and, strict, raised) in the order of the input, as one process
     # meets them, however far the reading has run ahead of the workers
     monkeypatch.setattr(batches, "BATCH_BYTES", 300)
-    lines = [
-        json.dumps({"id": f"r{i}", "text": f"Record {i} has a few words in it."}).encode()
-        for i in range(60)
-    ]
-    lines[10] = b"{not json"
-    lines[40] = b'{"id": "x", "text": "\xff"}'  # not UTF-8
+    lines = _sixty_lines_two_bad()
     whole = gzip.compress(b"\n".join(lines) + b"\n")
     cut = tmp_corpus.raw("cut.jsonl.gz", whole[: len(whole) * 3 // 4])
     plain = tmp_corpus.jsonl("plain.jsonl", [{"id": "p", "text": "A last file, read whole."}])
@@ -382,12 +388,7 @@ def test_skips_in_plain_files_name_their_lines_in_the_file(
     # numbered by the worker from 1: the lines named are still those of the file, and a
     # second file's numbers start again at 1 (a byte order mark opens it, and only it)
     monkeypatch.setattr(batches, "BATCH_BYTES", 300)
-    lines = [
-        json.dumps({"id": f"r{i}", "text": f"Record {i} has a few words in it."}).encode()
-        for i in range(60)
-    ]
-    lines[10] = b"{not json"
-    lines[40] = b'{"id": "x", "text": "\xff"}'  # not UTF-8
+    lines = _sixty_lines_two_bad()
     lines[50] = b""  # a blank line is no record, and no skip
     first = tmp_corpus.raw("first.jsonl", b"\n".join(lines) + b"\n")
     again = [b'{"id": "r3", "text": "An id met before."}', b"[1, 2]"]
