@@ -20,6 +20,7 @@ from copytrace.ingest import (
     line_spans,
     read_document_file,
     read_documents,
+    read_span,
 )
 from copytrace.model import Document
 from copytrace.pipeline import scan
@@ -551,20 +552,27 @@ def test_formats_are_recognised_by_content_when_the_extension_says_nothing(
     ],
     ids=["lines", "no-final-newline", "long-line", "empty"],
 )
-def test_line_spans_lie_where_line_blocks_cuts(tmp_corpus: Corpus, content: bytes) -> None:
-    # the spans a worker reads a plain file's blocks from are the blocks themselves
-    path = tmp_corpus.raw("lines.jsonl", content)
-    blocks = list(line_blocks(path, SkipLog(), 300))
-    spans = list(line_spans(path, SkipLog(), 300))
-    assert [content[span.start : span.end] for span in spans] == [block for _, block in blocks]
-    assert b"".join(block for _, block in blocks) == content
-    assert all(span.data == b"" for span in spans)
-    if content.count(b"\n") > 3:
-        assert len(blocks) > 1
-    # a compressed file's blocks lie nowhere in it: they carry their bytes
+def test_line_blocks_are_whole_lines_where_the_spans_lie(
+    tmp_corpus: Corpus, content: bytes
+) -> None:
+    # a plain file's spans carry no bytes (a worker reads them from the file), a compressed
+    # file's carry theirs; either way the blocks are the file's lines, cut after a newline,
+    # each numbered by its first line
+    plain = tmp_corpus.raw("lines.jsonl", content)
     packed = tmp_corpus.raw("lines.jsonl.gz", gzip.compress(content))
-    spans = list(line_spans(packed, SkipLog(), 300))
-    assert [span.data for span in spans] == [block for _, block in blocks]
+    for path in (plain, packed):
+        spans = list(line_spans(path, SkipLog(), 300))
+        blocks = list(line_blocks(path, SkipLog(), 300))
+        assert all((span.data == b"") == (path == plain) for span in spans)
+        assert [read_span(span, str(path)) for span in spans] == [block for _, block in blocks]
+        assert b"".join(block for _, block in blocks) == content
+        assert [start for start, _ in blocks] == [
+            1 + content[: span.start].count(b"\n") for span in spans
+        ]
+        assert all(block.endswith(b"\n") for _, block in blocks[:-1])
+        assert all(span.end - span.start < 300 + 5001 for span in spans)
+        if content.count(b"\n") > 3:
+            assert len(blocks) > 1
 
 
 def test_a_block_cut_short_after_it_was_cut_is_an_error(tmp_corpus: Corpus) -> None:
@@ -572,4 +580,4 @@ def test_a_block_cut_short_after_it_was_cut_is_an_error(tmp_corpus: Corpus) -> N
     (span,) = list(line_spans(path, SkipLog()))
     path.write_bytes(b'{"id": "a", "text": "one"}\n')  # the file shrank before a worker read it
     with pytest.raises(InputError, match="cut short while it was being read"):
-        batches._Lines(span, str(path)).block()
+        read_span(span, str(path))

@@ -35,7 +35,6 @@ import numpy as np
 from copytrace import kernels
 from copytrace.candidates import band_keys, bands_and_rows
 from copytrace.config import Config
-from copytrace.errors import InputError
 from copytrace.fingerprint import (
     BATCH_BYTES,
     I64,
@@ -50,6 +49,7 @@ from copytrace.ingest import (
     jsonl_documents,
     line_spans,
     read_file,
+    read_span,
 )
 from copytrace.model import Document, ProgressCallback, Skip
 from copytrace.pool import bounded_imap, process_pool
@@ -88,16 +88,7 @@ class _Lines:
     source: str
 
     def block(self) -> bytes:
-        span = self.span
-        if span.data or span.start == span.end:
-            return span.data
-        with open(self.source, "rb") as handle:
-            data = os.pread(handle.fileno(), span.end - span.start, span.start)
-        if len(data) != span.end - span.start:
-            raise InputError(
-                f"cut short while it was being read (byte {span.start + len(data)})", self.source
-            )
-        return data
+        return read_span(self.span, self.source)
 
 
 @dataclass(frozen=True, slots=True)

@@ -293,19 +293,21 @@ _TRUNCATION_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
 
 
 def line_blocks(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
-    """Blocks of whole lines of a possibly compressed file, each with the number of its first
-    line: about ``size`` bytes each, cut after a newline (a longer line makes a longer block).
-    A damaged archive ends the blocks with one counted ``truncated_archive`` skip, after every
-    whole line before the damage."""
-    for first, block in _line_cuts(path, skips, size, keep=True):
-        yield first, block.data
+    """Blocks of whole lines of a possibly compressed file (:func:`line_spans`), each with
+    the number of its first line. A damaged archive ends the blocks with one counted
+    ``truncated_archive`` skip, after every whole line before the damage."""
+    number = 1
+    for span in line_spans(path, skips, size):
+        data = read_span(span, str(path))
+        yield number, data
+        number += data.count(b"\n")
 
 
 @dataclass(frozen=True, slots=True)
 class LineSpan:
     """Bytes ``start`` to ``end`` of a file (decompressed): whole lines; ``data`` holds those
     bytes where they cannot be read back from the file by their offsets (a compressed file),
-    else it is ``b""``."""
+    else it is ``b""`` (:func:`read_span`)."""
 
     start: int
     end: int
@@ -313,13 +315,13 @@ class LineSpan:
 
 
 def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[LineSpan]:
-    """The blocks :func:`line_blocks` cuts, as where they lie in the file: for a process that
-    reads them from the file itself, and numbers their lines. Only a compressed file's blocks
-    carry their bytes. A plain file is not read through: each cut is found by reading back
-    from where a block of ``size`` bytes would end to the last newline before it."""
+    """Where the blocks of whole lines of a possibly compressed file lie: about ``size``
+    bytes each, cut after a newline (a longer line makes a longer block), for a process that
+    reads them itself (:func:`read_span`). Only a compressed file's blocks carry their bytes.
+    A plain file is not read through: each cut is found by reading back from where a block
+    of ``size`` bytes would end to the last newline before it."""
     if path.suffix.lower() in (".gz", ".zst"):
-        for _, span in _line_cuts(path, skips, size, keep=True):
-            yield span
+        yield from _decompressed_spans(path, skips, size)
         return
     try:
         handle = path.open("rb")
@@ -328,8 +330,8 @@ def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[
     with handle:
         reader, total = handle.fileno(), os.fstat(handle.fileno()).st_size
         start = 0  # of the block being cut
-        # as line_blocks cuts the file read ``size`` bytes at a time: a block ends after the
-        # last newline of the read that makes it ``size`` bytes or more, if that read has one
+        # a block ends after the last newline of the ``size`` bytes read that make it
+        # ``size`` bytes or more, if they hold one (else it goes on)
         for read_start in range(0, total, size):
             read_end = min(read_start + size, total)
             if read_end - start >= size:
@@ -339,6 +341,20 @@ def line_spans(path: Path, skips: SkipLog, size: int = BLOCK_BYTES) -> Iterator[
                     start = cut
         if start < total:
             yield LineSpan(start, total, b"")
+
+
+def read_span(span: LineSpan, source: str) -> bytes:
+    """The bytes of ``span`` of file ``source``: those it carries, else read from the file
+    where it lies; a file cut short since it was cut into spans is an error."""
+    if span.data or span.start == span.end:
+        return span.data
+    with open(source, "rb") as handle:
+        data = os.pread(handle.fileno(), span.end - span.start, span.start)
+    if len(data) != span.end - span.start:
+        raise InputError(
+            f"cut short while it was being read (byte {span.start + len(data)})", source
+        )
+    return data
 
 
 #: bytes read at a time looking back for a line's end (:func:`_last_line_end`)
@@ -357,10 +373,9 @@ def _last_line_end(reader: int, low: int, high: int) -> int:
     return -1
 
 
-def _line_cuts(
-    path: Path, skips: SkipLog, size: int, *, keep: bool
-) -> Iterator[tuple[int, LineSpan]]:
-    """:func:`line_blocks`, each block with where it lies and, with ``keep``, its bytes."""
+def _decompressed_spans(path: Path, skips: SkipLog, size: int) -> Iterator[LineSpan]:
+    """:func:`line_spans` of a compressed file, read through as it is decompressed, each
+    with its bytes; damage ends them with a ``truncated_archive`` skip naming its line."""
     number = 1  # of the next block's first line
     offset = 0  # where the next block starts
     pending: list[bytes] = []
@@ -376,21 +391,20 @@ def _line_cuts(
                     continue
                 last = chunk.rindex(b"\n") + 1  # the block ends after the last chunk's last line
                 cut = held - len(chunk) + last
-                data = b"".join(pending)[:cut] if keep else b""
-                yield number, LineSpan(offset, offset + cut, data)
-                number += sum(part.count(b"\n") for part in pending[:-1])
-                number += chunk.count(b"\n", 0, last)
+                data = b"".join(pending)[:cut]
+                yield LineSpan(offset, offset + cut, data)
+                number += data.count(b"\n")
                 offset += cut
                 pending, held = [chunk[last:]], len(chunk) - last
         if held:
-            yield number, LineSpan(offset, offset + held, b"".join(pending) if keep else b"")
+            yield LineSpan(offset, offset + held, b"".join(pending))
     except _TRUNCATION_ERRORS as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
         data = b"".join(pending)
         whole = data[: data.rfind(b"\n") + 1]  # a line cut by the damage is lost
         if whole:
-            yield number, LineSpan(offset, offset + len(whole), whole if keep else b"")
+            yield LineSpan(offset, offset + len(whole), whole)
             number += whole.count(b"\n")
         skips.skip(str(path), number, "truncated_archive", str(exc) or type(exc).__name__)
 

@@ -114,12 +114,6 @@ def atomic_binary(target: Path) -> Iterator[IO[bytes]]:
         yield handle
 
 
-def write_jsonl(target: Path, rows: Iterable[Any]) -> int:
-    """Write ``rows`` as JSON Lines atomically; returns the number of rows."""
-    with atomic_binary(target) as handle:
-        return _write_lines(handle, rows)
-
-
 def _write_lines(handle: IO[bytes], rows: Iterable[Any]) -> int:
     """Write ``rows`` to ``handle`` as JSON Lines; returns the number of rows."""
     count = 0

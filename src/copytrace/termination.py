@@ -96,6 +96,9 @@ def uninterrupted() -> Iterator[None]:
     """A block that a termination waits for (in the main thread; elsewhere it has no
     effect): one that must not be left half done, such as starting a process pool."""
     global _uninterrupted
+    if threading.current_thread() is not threading.main_thread():
+        yield  # the handler runs in the main thread only
+        return
     _uninterrupted += 1
     try:
         yield
