@@ -331,9 +331,21 @@ def test_scan_report_writes_an_html_page(seeds_dir: Path, tmp_path: Path) -> Non
     assert (out / "report.html").stat().st_mode & 0o044  # readable like any new file
 
 
-def test_a_terminated_scan_removes_its_temporary_files(
-    executable: str, data_dir: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [(signal.SIGTERM, 143, "Error: terminated"), (signal.SIGINT, 130, "Error: interrupted")],
+)
+def test_a_stopped_scan_ends_at_once_and_removes_its_temporary_files(
+    executable: str,
+    data_dir: Path,
+    tmp_path: Path,
+    stop: signal.Signals,
+    status: int,
+    said: str,
 ) -> None:
+    """SIGTERM, or Ctrl-C, which a terminal sends to every process of the command (its pool's
+    processes too: one stopped in its task once left the scan waiting for it for ever), while
+    the pool fingerprints."""
     # BBC News five times over (ids made unique): long enough to be stopped mid-scan
     docs = data_dir / "bbc" / "docs.jsonl"
     if not docs.is_file():
@@ -352,16 +364,32 @@ def test_a_terminated_scan_removes_its_temporary_files(
         env={**os.environ, "TMPDIR": str(temp)},
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's job has
     )
     deadline = time.monotonic() + 60
-    while not any(temp.glob("copytrace-*")) and process.poll() is None:
+    while len(_children(process.pid)) < 2 and process.poll() is None:
         assert time.monotonic() < deadline
-        time.sleep(0.01)
+        time.sleep(0.005)
     if process.poll() is not None:
         pytest.skip("the scan ended before it could be stopped")
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 143
-    assert stderr.strip().splitlines()[-1] == "Error: terminated"
+    os.killpg(process.pid, stop)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == status
+    assert stderr.strip().splitlines()[-1] == said
     assert "Traceback" not in stderr
     assert list(temp.iterdir()) == []
+    assert not (tmp_path / "out").exists()
+    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
+    assert left.stdout.split() == []
+
+
+def _children(pid: int) -> list[str]:
+    """The processes that ``pid`` has started (Linux), none where that cannot be read."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []

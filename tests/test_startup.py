@@ -175,3 +175,23 @@ def test_exit_statuses_are_those_of_sys_exit(capsys: pytest.CaptureFixture[str])
     assert [exit_status(code) for code in (None, 0, 2, 130)] == [0, 0, 2, 130]
     assert exit_status("stopped: no input") == 1
     assert capsys.readouterr().err == "stopped: no input\n"
+
+
+_CTRL_C_AS_IT_LOADS = """
+import sys
+from copytrace import __main__
+
+class Loading:  # the command line's module, as Ctrl-C lands while it loads
+    def __getattr__(self, name):
+        raise KeyboardInterrupt
+
+sys.modules["copytrace.cli"] = Loading()
+__main__.run()
+"""
+
+
+def test_ctrl_c_before_the_command_takes_it_is_one_line_and_status_130() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AS_IT_LOADS], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (130, "Error: interrupted\n")

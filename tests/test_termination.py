@@ -1,5 +1,5 @@
-"""termination and pool: SIGTERM stops a command wherever it lands, and a pool left early
-neither hangs nor outlives its parent."""
+"""termination and pool: SIGTERM and SIGINT stop a command wherever they land, and a pool
+left early neither hangs nor outlives its parent."""
 
 from __future__ import annotations
 
@@ -72,13 +72,31 @@ def test_a_termination_waits_for_the_end_of_a_block_it_must_not_break(block: str
     assert reached_the_end
 
 
-def test_a_termination_outside_any_such_block_is_raised_at_once() -> None:
-    with pytest.raises(Terminated), terminate_cleanly():
-        os.kill(os.getpid(), signal.SIGTERM)
+@pytest.mark.parametrize(
+    ("stop", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)]
+)
+def test_a_stop_outside_any_such_block_is_raised_at_once(
+    stop: signal.Signals, raised: type[BaseException]
+) -> None:
+    before = signal.getsignal(stop)
+    with pytest.raises(raised), terminate_cleanly():
+        os.kill(os.getpid(), stop)
         _wait_for_termination()
-    assert termination.termination_requested()
+    assert termination.stop_requested() == stop
+    assert signal.getsignal(stop) == before
     with terminate_cleanly():
-        assert not termination.termination_requested()
+        assert termination.stop_requested() is None
+
+
+def test_an_interruption_waits_for_the_end_of_a_block_it_must_not_break() -> None:
+    reached_the_end = False
+    with pytest.raises(KeyboardInterrupt), terminate_cleanly():
+        with uninterrupted():
+            os.kill(os.getpid(), signal.SIGINT)
+            _wait_for_termination(0.1)
+            reached_the_end = True
+        _wait_for_termination()
+    assert reached_the_end
 
 
 def test_an_error_made_by_a_termination_is_reported_as_the_termination(
@@ -123,6 +141,43 @@ def test_a_pool_left_early_while_its_processes_send_big_results_does_not_hang() 
         [sys.executable, "-c", _POOL_LEFT_EARLY], capture_output=True, text=True, timeout=120
     )
     assert (done.returncode, done.stdout.split()) == (0, ["left"] * 20), done.stderr
+
+
+_POOL_SIGNALLED = """
+import os, signal, time
+from copytrace.pool import bounded_imap, process_pool
+
+got = []
+for stop in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(stop, lambda number, frame: got.append(number))
+
+def slow(n):
+    time.sleep(0.2)
+    return n
+
+with process_pool(2) as pool:
+    results = bounded_imap(pool, slow, range(6), 4)
+    first = next(results)  # the next tasks are in the processes' hands
+    os.killpg(0, signal.SIGTERM)
+    os.killpg(0, signal.SIGINT)
+    print(first, *results, flush=True)
+print(*sorted(got), flush=True)
+"""
+
+
+def test_pool_processes_take_no_stop_signal_sent_to_the_whole_command() -> None:
+    """A terminal's Ctrl-C, or a SIGTERM sent to the process group, reaches the pool's
+    processes too: one that died of it would leave the pool waiting for its task for ever.
+    The parent decides what a stop does."""
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_SIGNALLED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["0 1 2 3 4 5", f"{signal.SIGINT:d} {signal.SIGTERM:d}"]
 
 
 _POOL_ORPHANED = """

@@ -24,6 +24,8 @@ import sys
 #: the environment the program sets, where it is not set already, before numpy loads
 PROGRAM_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 
+#: the exit status of a command stopped by Ctrl-C (128 + SIGINT, as a shell reports it)
+INTERRUPTED = 130
 #: the exit status when the output cannot be flushed at exit (as Python's own)
 _FLUSH_FAILED = 120
 
@@ -33,13 +35,16 @@ def run() -> None:
     process with its exit status."""
     for name, value in PROGRAM_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    from copytrace.cli import main
-
     try:
+        from copytrace.cli import main
+
         main()
         status = 0
     except SystemExit as done:
         status = exit_status(done.code)
+    except KeyboardInterrupt:  # Ctrl-C before the command could take it (see copytrace.cli)
+        print("Error: interrupted", file=sys.stderr)
+        status = INTERRUPTED
     _end(status)
 
 

@@ -1,7 +1,8 @@
 """The command line: parse options, call the Python API, print. Nothing else lives here.
 
 Exit codes: 0 success, 1 an error in the input or a run, 2 wrong options (click's and
-:class:`~copytrace.errors.ConfigError`), 130 interrupted. Errors print one line, never a
+:class:`~copytrace.errors.ConfigError`), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+Errors print one line, never a
 traceback (set ``COPYTRACE_DEBUG=1`` to see one).
 """
 
@@ -13,12 +14,13 @@ import functools
 import gc
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -27,7 +29,7 @@ from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
 from copytrace.ingest import FORMATS, read_document_file
 from copytrace.report import DEDUP_FORMATS, write_comparison_html
-from copytrace.termination import Terminated, terminate_cleanly, termination_requested
+from copytrace.termination import Terminated, stop_requested, terminate_cleanly
 
 if TYPE_CHECKING:  # imported where used: ``--help`` and ``scan -q`` need none of them
     from rich.console import Console
@@ -176,9 +178,9 @@ def handle_errors(command: F) -> F:
             with terminate_cleanly():
                 return command(*args, **kwargs)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            _stopped(signal.SIGINT)
         except Terminated:
-            _fail("terminated", 143)
+            _stopped(signal.SIGTERM)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
@@ -187,10 +189,19 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: what a command stopped by a signal says, and its exit status (128 + the signal's number)
+_STOPPED = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+def _stopped(by: signal.Signals) -> NoReturn:
+    _fail(_STOPPED[by], 128 + by)
+
+
 def _fail_with(exc: Exception) -> None:
     """One line on stderr for ``exc``, and the exit code it calls for."""
-    if termination_requested():  # what broke as the command was stopped (see there)
-        _fail("terminated", 143)
+    stop = stop_requested()
+    if stop is not None:  # what broke as the command was stopped (see there)
+        _stopped(stop)
     if isinstance(exc, ConfigError):
         _fail(str(exc), 2)
     if isinstance(exc, CopytraceError):
@@ -213,7 +224,7 @@ def _os_error_line(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 

@@ -1,6 +1,6 @@
-"""Process pools for the stages that use every core: started the cheapest safe way (a
-termination waits until the pool has started: see :mod:`copytrace.termination`), each
-process's SIGTERM reset and tied to its parent's life, and fed a bounded number of tasks at a
+"""Process pools for the stages that use every core: started the cheapest safe way (a stop
+waits until the pool has started: see :mod:`copytrace.termination`), each process's SIGTERM
+reset, SIGINT ignored and life tied to its parent's, and fed a bounded number of tasks at a
 time."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from copytrace.allocator import reuse_freed_memory
-from copytrace.termination import uninterrupted
+from copytrace.termination import STOPS, uninterrupted
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -51,13 +51,36 @@ def bounded_imap(
 
 
 def worker_init() -> None:
-    """Run first in every pool process: SIGTERM, which the pool sends its processes when it
-    closes, takes its default action (a handler the CLI set for the main process would be
-    run only between bytecodes, and a process waiting on the pool's queue would never exit);
-    freed arrays are kept for reuse (:func:`copytrace.allocator.reuse_freed_memory`)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """Run first in every pool process: the stop signals (SIGTERM, SIGINT), held back from
+    the moment the process was forked until now, are ignored from here on; the process ends
+    with its parent (:func:`_end_with_parent`); freed arrays are kept for reuse
+    (:func:`copytrace.allocator.reuse_freed_memory`).
+
+    A terminal's Ctrl-C goes to every process of the command, and so does a SIGTERM sent to
+    its process group (``kill -- -PGID``, a service manager stopping it): a pool process
+    stopped in its task, or holding its queue's lock, would leave its parent waiting for ever.
+    The parent stops the work (:func:`process_pool`)."""
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     _end_with_parent()
     reuse_freed_memory()
+
+
+@contextlib.contextmanager
+def _held_back(signals: Iterable[signal.Signals]) -> Iterator[None]:
+    """Block ``signals`` in this thread (and the threads and processes it starts) for the
+    block: one that arrives meanwhile is delivered as the block ends. (Not on Windows, which
+    has no signal masks.)"""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 #: ``prctl``'s option that asks for a signal when the process's parent ends (Linux)
@@ -65,39 +88,43 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _end_with_parent() -> None:
-    """On Linux, ask for SIGTERM when the parent process ends: a pool process waits for work
+    """On Linux, ask to be killed when the parent process ends: a pool process waits for work
     on pipes that it holds open itself, so it would otherwise wait for ever if its parent were
-    killed (SIGKILL, the kernel's out-of-memory killer) before it could close the pool."""
+    killed (SIGKILL, the kernel's out-of-memory killer) before it could close the pool. (It
+    ignores SIGTERM: see :func:`worker_init`.)"""
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):  # no C library: the pool still works
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # it ended before it was asked
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextlib.contextmanager
 def process_pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
-    """A pool of ``workers`` processes, each started with :func:`worker_init`, terminated as
-    the block is left.
+    """A pool of ``workers`` processes, each started with :func:`worker_init`, closed as the
+    block is left: the tasks already given finish (a block left early, by an error or a
+    stop, has given few: see :func:`bounded_map`), their results read and dropped, and the
+    processes end. A stop waits for that (:func:`~copytrace.termination.uninterrupted`).
 
-    A block left early (an error, a termination) first lets the tasks already given finish
-    (there are few: see :func:`bounded_map`), their results read and dropped. Terminating at
-    once can hang: :meth:`~multiprocessing.pool.Pool.terminate` stops reading results before
-    it puts its own message on their queue, and a process that then writes a result larger
-    than the pipe's buffer (a batch's fingerprints) waits for a reader for ever, holding the
-    queue's lock, which ``terminate`` waits for. A second termination while they finish
-    stops the command at once (the processes end with it: :func:`_end_with_parent`)."""
+    The pool is never terminated (:meth:`~multiprocessing.pool.Pool.terminate`): its
+    processes ignore SIGTERM, and terminating can hang anyway. ``terminate`` stops reading
+    results before it puts its own message on their queue, and a process that then writes a
+    result larger than the pipe's buffer (a batch's fingerprints) waits for a reader for ever,
+    holding the queue's lock, which ``terminate`` waits for. A process stuck in its task keeps
+    the command waiting: killing the command (SIGKILL) ends its processes with it
+    (:func:`_end_with_parent`)."""
     # fork shares the parent's imports at no cost; elsewhere spawn is the only safe choice
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with uninterrupted():  # a pool left half started would never be closed
+    # a pool left half started would never be closed; its processes (and the threads that
+    # fork more of them, should one end) start with the stop signals held back, so that
+    # none arrives before worker_init has said what they do there
+    with uninterrupted(), _held_back(STOPS):
         pool = multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
     try:
         yield pool
-    except BaseException:
-        pool.close()
-        pool.join()
-        raise
     finally:
-        pool.terminate()
+        with uninterrupted():
+            pool.close()
+            pool.join()

@@ -1,6 +1,9 @@
-"""How SIGTERM stops a command cleanly: it raises :class:`Terminated` in the main thread, so
-that the command unwinds, its temporary files are removed and its pools are closed, and the
-outputs it had not finished do not appear.
+"""How a command stops cleanly when it is told to: SIGTERM raises :class:`Terminated`, and
+SIGINT (Ctrl-C) :class:`KeyboardInterrupt`, in the main thread, so that the command unwinds,
+its temporary files are removed and its pools are closed, and the outputs it had not finished
+do not appear. The processes of its pools do not take SIGINT (a terminal sends it to every
+process of the command): they finish the few tasks already given them, and the pool is
+closed (see :func:`copytrace.pool.process_pool`).
 
 A signal's handler runs in whatever Python code the main thread is running, and an exception
 raised there can do harm in three places:
@@ -13,10 +16,10 @@ raised there can do harm in three places:
   already forked waiting for work from a parent that has gone, for ever.
 
 So the handler does not raise inside numba's compiler or an :func:`uninterrupted` block, and a
-:class:`Terminated` dropped anywhere else is not printed: either way it is raised again a
-moment later (``SIGALRM``), where it can stop the command. C code that the exception reaches
-can also turn it into another error (numba's dispatcher, calling a kernel: ``SystemError``):
-the command says it was terminated all the same (:func:`termination_requested`).
+stop dropped anywhere else is not printed: either way it is raised again a moment later
+(``SIGALRM``), where it can stop the command. C code that the exception reaches can also turn
+it into another error (numba's dispatcher, calling a kernel: ``SystemError``): the command
+says it was stopped all the same (:func:`stop_requested`).
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-#: how soon a termination that could not be raised where it arrived is tried again
+#: how soon a stop that could not be raised where it arrived is tried again
 RETRY_SECONDS = 0.01
 
 #: how many :func:`uninterrupted` blocks the main thread is in
 _uninterrupted = 0
-#: whether SIGTERM has reached the last :func:`terminate_cleanly` block
-_requested = False
+#: the stop signal that reached the last :func:`terminate_cleanly` block, if one did
+_requested: signal.Signals | None = None
 
 
 class Terminated(BaseException):
@@ -44,33 +47,43 @@ class Terminated(BaseException):
     loaded is compiled again) must not take a termination for one of them."""
 
 
+#: the signals that stop a command, and what each raises
+STOPS: dict[signal.Signals, type[BaseException]] = {
+    signal.SIGTERM: Terminated,
+    signal.SIGINT: KeyboardInterrupt,
+}
+
+
 @contextmanager
 def terminate_cleanly() -> Iterator[None]:
-    """While the block runs, SIGTERM raises :class:`Terminated` in the main thread, where it
-    can (see the module docstring); the previous handlers are put back after. Worker
-    processes reset SIGTERM to its default (see :func:`copytrace.pool.worker_init`). Outside
-    the main thread this does nothing: only the main thread may set signal handlers."""
+    """While the block runs, SIGTERM raises :class:`Terminated` and SIGINT
+    :class:`KeyboardInterrupt` in the main thread, where they can (see the module docstring);
+    the previous handlers are put back after. Outside the main thread this does nothing: only
+    the main thread may set signal handlers."""
     global _requested
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _requested = False
+    _requested = None
 
     def handler(signum: int, frame: Any) -> None:
         global _requested
-        _requested = True
+        if signum in STOPS:
+            _requested = signal.Signals(signum)
+        if _requested is None:  # an alarm set by someone else
+            return
         if _uninterrupted or _numba_compiling():
             _try_again()
             return
-        raise Terminated
+        raise STOPS[_requested]
 
     def unraisable(info: Any) -> None:
-        if isinstance(info.exc_value, Terminated):
+        if _requested is not None and isinstance(info.exc_value, STOPS[_requested]):
             _try_again()
         else:
             previous_hook(info)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {stop: signal.signal(stop, handler) for stop in STOPS}
     previous_alarm = signal.signal(signal.SIGALRM, handler)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = unraisable
@@ -79,21 +92,22 @@ def terminate_cleanly() -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_alarm)
-        signal.signal(signal.SIGTERM, previous)
+        for stop, before in previous.items():
+            signal.signal(stop, before)
         sys.unraisablehook = previous_hook
 
 
-def termination_requested() -> bool:
-    """Whether SIGTERM reached the last :func:`terminate_cleanly` block. An error that ends
-    a command after that is the termination's doing: C code that a handler's exception
-    reaches can turn it into another error (numba's dispatcher: ``SystemError``; a module
-    that fails to load: ``ImportError``)."""
+def stop_requested() -> signal.Signals | None:
+    """The stop signal (SIGTERM, SIGINT) that reached the last :func:`terminate_cleanly`
+    block, if one did. An error that ends a command after that is the stop's doing: C code
+    that a handler's exception reaches can turn it into another error (numba's dispatcher:
+    ``SystemError``; a module that fails to load: ``ImportError``)."""
     return _requested
 
 
 @contextmanager
 def uninterrupted() -> Iterator[None]:
-    """A block that a termination waits for (in the main thread; elsewhere it has no
+    """A block that a stop waits for (in the main thread; elsewhere it has no
     effect): one that must not be left half done, such as starting a process pool."""
     global _uninterrupted
     if threading.current_thread() is not threading.main_thread():
