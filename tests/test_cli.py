@@ -93,7 +93,7 @@ def test_scan_writes_files_and_prints_a_summary(seeds_dir: Path, tmp_path: Path)
     assert "copytrace scan" in summary
     for label, value in [
         ("documents read", "2"),
-        ("skipped", "0"),
+        ("skipped", "1 (unknown_format: 1)"),  # the folder's README.md, of no format read
         ("pairs (Jaccard >= 0.8)", "1 (near_duplicate: 1)"),
         ("clusters", "1 (2 documents)"),
         ("kept after dedup", "1"),

@@ -62,8 +62,9 @@ def test_txt_folder_ids_are_file_names(tmp_corpus: Corpus) -> None:
     tmp_corpus.txt("b.txt", "Second file.")
     tmp_corpus.txt("a.txt", "First file.")
     tmp_corpus.txt("sub/c.txt", "In a subfolder.")
-    tmp_corpus.txt("notes.md", "Not a known format: ignored in a folder.")
+    tmp_corpus.txt("notes.md", "Not a known format: counted, not read.")
     tmp_corpus.txt(".hidden.txt", "Hidden: ignored.")
+    tmp_corpus.txt(".git/HEAD", "ref: refs/heads/main")
     tmp_corpus.raw("bom.txt", b"\xef\xbb\xbfWith a byte order mark.")
     docs, skips = _read(tmp_corpus.root)
     # sorted walk; a file in a subfolder is named by its path in the folder given
@@ -71,7 +72,31 @@ def test_txt_folder_ids_are_file_names(tmp_corpus: Corpus) -> None:
     assert docs[0].text == "First file."
     assert docs[2].text == "With a byte order mark."  # the BOM is not text
     assert docs[3].meta == {"path": str(tmp_corpus.root / "sub" / "c.txt")}
-    assert skips.total == 0
+    assert _where(skips) == [("notes.md", None, "unknown_format")]
+
+
+def test_a_folder_file_of_unknown_extension_is_sniffed_or_counted(tmp_corpus: Corpus) -> None:
+    tmp_corpus.jsonl("export/part-00000", [{"id": "x", "text": "Found by its first bytes."}])
+    tmp_corpus.raw("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    tmp_corpus.txt("a.txt", "A text.")
+    docs, skips = _read(tmp_corpus.root)
+    assert [d.id for d in docs] == ["a.txt", "x"]
+    assert _where(skips) == [("photo.jpg", None, "unknown_format")]
+
+
+def test_a_named_format_reads_a_folder_s_files_but_those_of_another_format(
+    tmp_corpus: Corpus,
+) -> None:
+    tmp_corpus.txt("notes.md", "Markdown notes, read as text when asked.")
+    tmp_corpus.txt("a.txt", "A text.")
+    tmp_corpus.jsonl("docs.jsonl", [{"id": "x", "text": "Records, not text."}])
+    docs, skips = _read(tmp_corpus.root, fmt="txt")
+    assert [d.id for d in docs] == ["a.txt", "notes.md"]
+    assert _where(skips) == [("docs.jsonl", None, "other_format")]
+    assert "--format txt" in skips.examples[0].detail
+    # a file named itself is read as the format named, whatever its extension
+    docs, skips = _read(tmp_corpus.root / "docs.jsonl", fmt="txt")
+    assert [d.id for d in docs] == ["docs.jsonl"] and skips.total == 0
 
 
 @pytest.mark.parametrize("name", ["docs.jsonl", "docs.jsonl.gz", "docs.jsonl.zst", "docs.ndjson"])

@@ -106,25 +106,21 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
-def iter_input_files(inputs: Iterable[str | Path], fmt: str = "auto") -> Iterator[tuple[Path, str]]:
-    """(file, name) for the files named by ``inputs``; folders walked recursively in sorted
-    order. ``name`` is the file's path relative to the folder given (its file name when the
-    file was named itself), so that two ``a.txt`` in different subfolders stay apart.
-
-    In a folder only files of a known format (or of ``fmt`` when given) are taken; a file
-    named explicitly is always taken.
-    """
+def iter_input_files(inputs: Iterable[str | Path]) -> Iterator[tuple[Path, str, bool]]:
+    """(file, name, found in a folder) for the files named by ``inputs``: a file as it is, a
+    folder's files walked recursively in sorted order, leaving out hidden ones (a name, or a
+    folder's, starting with ``.``). ``name`` is the file's path relative to the folder given
+    (its file name when the file was named itself), so that two ``a.txt`` in different
+    subfolders stay apart."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
-                found = detect_format(child)
-                if found is not None and (fmt == "auto" or found == fmt):
-                    yield child, child.relative_to(path).as_posix()
+                yield child, child.relative_to(path).as_posix(), True
         elif path.is_file():
-            yield path, path.name
+            yield path, path.name, False
         else:
             raise InputError(f"no such file or folder: {path}")
 
@@ -145,13 +141,26 @@ def read_documents(
 def input_files(
     inputs: Iterable[str | Path], skips: SkipLog, fmt: str = "auto"
 ) -> Iterator[tuple[Path, str, str]]:
-    """(file, name, format) of each input file whose format is known (``fmt``, or found from
-    its extension or its first bytes; one whose format is not is a counted
-    ``unknown_format`` skip). ``name`` is as in :func:`iter_input_files`."""
+    """(file, name, format) of each input file (see :func:`iter_input_files`) that is read.
+
+    Its format is ``fmt`` when one is named, else the one its extension says, else the one
+    its first bytes say (:func:`sniff_format`); a file of no format found is a counted
+    ``unknown_format`` skip, named or found in a folder. With ``fmt`` named, a file found in a
+    folder whose extension says another format is a counted ``other_format`` skip (a file
+    named itself is read as ``fmt`` all the same)."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    for path, name in iter_input_files(inputs, fmt):
-        chosen = (detect_format(path) or sniff_format(path)) if fmt == "auto" else fmt
+    for path, name, in_folder in iter_input_files(inputs):
+        found = detect_format(path)
+        if fmt != "auto":
+            if in_folder and found not in (None, fmt):
+                skips.skip(
+                    str(path), None, "other_format", f"a {found} file; --format {fmt} was given"
+                )
+                continue
+            yield path, name, fmt
+            continue
+        chosen = found or sniff_format(path)
         if chosen is None:
             skips.skip(
                 str(path),
