@@ -235,3 +235,42 @@ def test_seed_story_archive(tmp_path: Path) -> None:
     assert first.meta["crawl_date"] == "2024-03-27T12:02:11Z"
     assert "Macron Biden" in second.meta["captions"]
     assert skips.counts == {"warc_non_response": 3}  # warcinfo and two requests
+
+
+def test_a_record_longer_than_its_content_length_is_counted_not_printed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    page_b = article_page(headline="Port strike ends", canonical=None).encode("utf-8")
+    records = [Response(PAGE_A, article_page().encode("utf-8")), Response(PAGE_B, page_b)]
+    data = write_warc(tmp_path / "crawl.warc", records, gzip=False).read_bytes()
+    # the first page says it is shorter than it is by its last line, which is then read as a
+    # line where the blank ones that end a record should be (more than a line, and warcio
+    # takes the next for a record's first and gives up on the archive)
+    first_page = data.index(b"WARC-Type: response")
+    length_at = data.index(b"Content-Length: ", first_page) + len(b"Content-Length: ")
+    length_end = data.index(b"\r\n", length_at)
+    length = int(data[length_at:length_end])
+    content_end = data.index(b"\r\n\r\n", length_end) + 4 + length
+    last_line = content_end - data.rindex(b"\n", 0, content_end - 1) - 1
+    shorter = str(length - last_line).encode()
+    path = tmp_path / "wrong-length.warc"
+    path.write_bytes(data[:length_at] + shorter + data[length_end:])
+    docs, skips = _read(path)
+    assert [d.id for d in docs][-1:] == [PAGE_B]  # the next record is read as it is
+    assert skips.counts["warc_bad_length"] == 1
+    assert "truncated_archive" not in skips.counts
+    assert capfd.readouterr().err == ""  # warcio's warning is not printed
+
+
+def test_unparseable_headers_are_said_in_words(tmp_path: Path) -> None:
+    """A response record without WARC-Target-URI makes warcio fail on an attribute of None:
+    the skip says what is wrong with the archive, not what went wrong in warcio."""
+    path = tmp_path / "no-target.warc"
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>short</html>"
+    head = f"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: {len(body)}\r\n\r\n"
+    path.write_bytes(head.encode() + body + b"\r\n\r\n")
+    docs, skips = _read(path)
+    assert docs == []
+    (damage,) = skips.examples
+    assert (damage.reason, damage.line) == ("truncated_archive", 1)
+    assert damage.detail == "record 1: headers damaged or incomplete, cannot be parsed"

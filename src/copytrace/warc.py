@@ -8,7 +8,8 @@ Contract of :func:`read_warc`:
   the line: ``warc_non_response`` (request, metadata, warcinfo, revisit ...),
   ``warc_http_status`` (not 200, or no HTTP status line), ``warc_not_html`` (PDF, images ...),
   ``warc_bad_payload`` (a Content-Encoding that does not decode), and the page skips of
-  :mod:`copytrace.webpage`.
+  :mod:`copytrace.webpage`. A record not ended where its Content-Length says is counted as
+  ``warc_bad_length`` (the bytes up to the next blank line are passed over, as warcio does).
 - A damaged archive (cut short, corrupt bytes, not an archive at all) yields every document
   before the damage and then records exactly one ``truncated_archive`` skip; it never raises
   (except :class:`~copytrace.errors.InputError` in strict mode or for a missing file, and
@@ -123,13 +124,35 @@ class _GzipStream(BufferedIOBase):
 
 
 def _archive_iterator(stream: BufferedIOBase) -> Any:
+    """warcio's iterator over the records of ``stream``, ARC records presented as WARC ones
+    (so ARC files need no second path), printing nothing: where a record is not followed by
+    the blank lines that end it (its Content-Length is wrong), warcio writes a warning to
+    stderr and passes over the bytes up to the next blank line; its ``err_count`` counts
+    them instead, and :func:`_records` reports each as a skip."""
     try:
         # warcio ships no type hints; its one use here is typed Any on purpose
         from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
     except ImportError as exc:
         raise DependencyError("warcio", "web", "Reading web archives") from exc
-    # arc2warc: ARC records are presented as WARC ones, so ARC files need no second path
-    return ArchiveIterator(stream, arc2warc=True)
+
+    class QuietIterator(ArchiveIterator):  # type: ignore[misc]
+        INC_RECORD = ""  # the warning's text: written, as nothing
+
+    return QuietIterator(stream, arc2warc=True)
+
+
+#: characters of warcio's message (which quotes the line it could not parse) kept
+_SAID_MOST = 100
+
+
+def _damage(number: int, exc: Exception) -> str:
+    """Why the records of an archive could not be read on from record ``number``, in words
+    (not warcio's internals where its parser fails on headers it did not expect)."""
+    if isinstance(exc, EOFError | OSError | zlib.error):  # gzip's damage, or a read's
+        return f"record {number}: {exc}"
+    if type(exc).__name__ == "ArchiveLoadFailed":  # warcio: not a record at all
+        return f"record {number}: not a WARC or ARC record ({str(exc)[:_SAID_MOST]})"
+    return f"record {number}: headers damaged or incomplete, cannot be parsed"
 
 
 def _mime_and_charset(content_type: str) -> tuple[str, str | None]:
@@ -187,14 +210,33 @@ def _records(stream: BufferedIOBase) -> Generator[_Record, None, _End]:
     """
     iterator = _archive_iterator(stream)
     number = 0
+    passed_over = 0  # warcio's count of records not ended where their length says
+
+    def ended_badly(record_number: int) -> Iterator[_Record]:
+        """A skip for the record before the one just parsed (or the archive's end), if
+        warcio passed over bytes after it."""
+        nonlocal passed_over
+        if iterator.err_count > passed_over:
+            passed_over = iterator.err_count
+            yield _Record(
+                record_number,
+                "",
+                None,
+                "warc_bad_length",
+                "not followed by the blank line that ends a record (a wrong Content-Length): "
+                "the bytes up to the next blank line were passed over",
+            )
+
     while True:
         try:
             record = next(iterator)
         except StopIteration:
+            yield from ended_badly(number)
             break
         except Exception as exc:  # warcio raises ArchiveLoadFailed, EOFError, zlib.error,
             # AttributeError ... on damaged input; all mean "nothing more can be read"
-            return _End(number, f"record {number + 1}: {type(exc).__name__}: {exc}".strip())
+            return _End(number, _damage(number + 1, exc))
+        yield from ended_badly(number)
         number += 1
         if not (record.rec_headers.get_header("Content-Length") or "").strip().isdigit():
             # every WARC record has one; without it the archive was cut inside the headers
@@ -205,7 +247,7 @@ def _records(stream: BufferedIOBase) -> Generator[_Record, None, _End]:
             while record.raw_stream.read(_DRAIN_CHUNK):
                 pass
         except Exception as exc:  # the archive's own bytes are damaged (cut, bad gzip CRC)
-            return _End(number - 1, f"record {number}: {type(exc).__name__}: {exc}")
+            return _End(number - 1, _damage(number, exc))
         if getattr(record.raw_stream, "limit", 0) > 0:
             return _End(number - 1, f"record {number}: cut short inside its content")
         yield entry
