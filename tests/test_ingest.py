@@ -262,6 +262,30 @@ def test_bad_csv_rows(tmp_corpus: Corpus) -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["open.csv", "open.csv.gz"])
+def test_a_csv_quote_never_closed_is_a_skip_not_a_document(tmp_corpus: Corpus, name: str) -> None:
+    """csv, leniently, reads from a stray opening quote to the end of the file as one field:
+    the rows after it would become one document's text, without a word."""
+    data = (
+        'id,text\nx,"a first text,\nover two lines"\ny,"a quote that is never closed\n'
+        "z,a row swallowed by it\nw,another one\n"
+    )
+    path = tmp_corpus.raw(
+        name, gzip.compress(data.encode()) if name.endswith(".gz") else data.encode()
+    )
+    docs, skips = _read(path)
+    assert [(d.id, d.text) for d in docs] == [("x", "a first text,\nover two lines")]
+    assert _where(skips) == [(name, 4, "bad_csv")]
+    assert "lines 4 to 6, the end of the file" in skips.examples[0].detail
+
+
+def test_a_csv_ending_in_a_closed_multiline_field_is_read_whole(tmp_corpus: Corpus) -> None:
+    path = tmp_corpus.txt("closed.csv", 'id,text\nx,one\ny,"two lines,\n""quoted"" too"\n')
+    docs, skips = _read(path)
+    assert [d.text for d in docs] == ["one", 'two lines,\n"quoted" too']
+    assert skips.total == 0
+
+
 def test_csv_without_the_text_column(tmp_corpus: Corpus) -> None:
     path = tmp_corpus.csv("nobody.csv", [{"id": "a", "body": "x"}])
     docs, skips = _read(path)

@@ -28,6 +28,7 @@ A missing input path is an :class:`~copytrace.errors.InputError` at once.
 
 from __future__ import annotations
 
+import collections
 import csv
 import gzip
 import io
@@ -523,8 +524,9 @@ def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
     binary = _open_binary(path)
     # surrogateescape keeps reading past a bad byte; the row holding it is skipped below
     stream = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    lines = _RowLines(stream)
     try:
-        reader = csv.DictReader(stream, dialect=dialect)
+        reader = csv.DictReader(lines, dialect=dialect)
         if reader.fieldnames is None:
             skips.skip(source, None, "empty", "no header row")
             return
@@ -537,8 +539,10 @@ def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
                 f"{', '.join(reader.fieldnames)} (choose one with --text-field)",
             )
             return
-        row_number = 1
+        row_number = 1  # a row's number, the header's 1: how a row is named (rows span lines)
         while True:
+            lines.kept.clear()
+            first_line = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
@@ -550,6 +554,15 @@ def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
                 skips.skip(source, reader.line_num, "truncated_archive", str(exc))
                 break
             row_number += 1
+            if len(lines.kept) > 1 and lines.ended and _quote_left_open(lines.kept, dialect):
+                skips.skip(
+                    source,
+                    first_line,
+                    "bad_csv",
+                    f"a quoted field opened in this row is never closed: lines {first_line} "
+                    f"to {reader.line_num}, the end of the file, are not read",
+                )
+                break
             if any(_has_surrogates(v) for v in row.values() if isinstance(v, str)):
                 skips.skip(source, row_number, "bad_utf8", "invalid UTF-8 in row")
                 continue
@@ -560,6 +573,53 @@ def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
                 yield doc
     finally:
         stream.close()
+
+
+class _RowLines:
+    """The lines of a text stream, as csv reads them: those of the row being read are kept
+    (``kept``), and whether the stream has ended is known as its last line is taken."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self._lines = iter(stream)
+        self._ahead: list[str] = []  # the line after the last one taken, once looked at
+        self._ended = False
+        self._failed: Exception | None = None  # what looking ahead met, raised when taken
+        self.kept: list[str] = []
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._failed is not None:
+            raise self._failed
+        line = self._ahead.pop() if self._ahead else next(self._lines)
+        self.kept.append(line)
+        return line
+
+    @property
+    def ended(self) -> bool:
+        """Whether the last line has been taken (this reads the next line, if any)."""
+        if not self._ahead and not self._ended and self._failed is None:
+            try:
+                following = next(self._lines, None)
+            except Exception as exc:  # a cut archive: said as the next line is read
+                self._failed = exc
+                return False
+            if following is None:
+                self._ended = True
+            else:
+                self._ahead.append(following)
+        return self._ended
+
+
+def _quote_left_open(lines: list[str], dialect: str) -> bool:
+    """Whether the row made of ``lines`` ends inside a quoted field: csv, leniently, reads
+    such a row to the end of the file, the rows after the stray quote as its text."""
+    try:
+        collections.deque(csv.reader(lines, dialect=dialect, strict=True), maxlen=0)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _has_surrogates(value: str) -> bool:
