@@ -387,6 +387,46 @@ def test_a_stopped_scan_ends_at_once_and_removes_its_temporary_files(
     assert left.stdout.split() == []
 
 
+def test_a_scan_whose_worker_is_killed_fails_with_one_line(
+    executable: str, data_dir: Path, tmp_path: Path
+) -> None:
+    docs = data_dir / "bbc" / "docs.jsonl"
+    if not docs.is_file():
+        pytest.skip(f"{docs} not found")
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for round_ in range(5):
+            for line in docs.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                record["id"] = f"{round_}-{record['id']}"
+                out.write(json.dumps(record) + "\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen(
+        [executable, "scan", str(corpus), "--out", str(tmp_path / "out"), "-q"],
+        env={**os.environ, "TMPDIR": str(temp)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(workers := _children(process.pid)) < 2 and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    if process.poll() is not None:
+        pytest.skip("the scan ended before a worker could be killed")
+    os.kill(int(workers[0]), signal.SIGKILL)  # as the out-of-memory killer would
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert process.returncode == 1
+    (said,) = stderr.strip().splitlines()
+    assert said.startswith("Error: a worker process ended before it finished its task")
+    assert list(temp.iterdir()) == []
+    assert not (tmp_path / "out").exists()
+
+
 def _children(pid: int) -> list[str]:
     """The processes that ``pid`` has started (Linux), none where that cannot be read."""
     try:

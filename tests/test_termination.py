@@ -180,6 +180,39 @@ def test_pool_processes_take_no_stop_signal_sent_to_the_whole_command() -> None:
     assert done.stdout.split("\n")[:2] == ["0 1 2 3 4 5", f"{signal.SIGINT:d} {signal.SIGTERM:d}"]
 
 
+_POOL_PROCESS_KILLED = """
+import multiprocessing, os, signal, time
+from copytrace.errors import WorkerError
+from copytrace.pool import bounded_imap, process_pool
+
+def task(n):
+    if n == 5:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    time.sleep(0.02)
+    return bytes(3_000_000)
+
+try:
+    with process_pool(2) as pool:
+        for result in bounded_imap(pool, task, range(50), 4):
+            pass
+except WorkerError as error:
+    print(error, flush=True)
+print(len(multiprocessing.active_children()), flush=True)
+"""
+
+
+def test_a_pool_process_killed_in_its_task_is_an_error_not_a_hang() -> None:
+    """multiprocessing's pool waits for ever for the task of a process that died in it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_PROCESS_KILLED], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    said, children = done.stdout.splitlines()
+    assert said.startswith("a worker process ended before it finished its task (killed by")
+    assert "SIGKILL: out of memory?" in said
+    assert children == "0"
+
+
 _POOL_ORPHANED = """
 import os, signal, time
 from copytrace.pool import process_pool

@@ -6,6 +6,7 @@ One root, so that a caller can catch everything copytrace means to raise::
     ├── ConfigError        an option or setting is wrong (the CLI exits with code 2)
     ├── InputError         a record could not be read and ``strict`` is on (names file and line)
     ├── OutputError        the output folder cannot be written (names it, and why)
+    ├── WorkerError        a worker process died in its task (killed: out of memory?)
     └── DependencyError    an optional dependency is missing (names the extra to install)
 
 Messages say what was expected and what to do about it.
@@ -39,6 +40,11 @@ class InputError(CopytraceError):
 
 class OutputError(CopytraceError):
     """The folder a scan writes to cannot be made or written in."""
+
+
+class WorkerError(CopytraceError):
+    """A process of a pool ended before it finished its task (killed, by the system's
+    out-of-memory killer or by hand, or crashed): the work cannot go on without its result."""
 
 
 class DependencyError(CopytraceError, ImportError):

@@ -9,14 +9,18 @@ import collections
 import contextlib
 import ctypes
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.pool
+import multiprocessing.process
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from copytrace.allocator import reuse_freed_memory
+from copytrace.errors import WorkerError
 from copytrace.termination import STOPS, uninterrupted
 
 Task = TypeVar("Task")
@@ -46,8 +50,57 @@ def bounded_imap(
 ) -> Iterator[Result]:
     """``pool.imap`` with at most ``ahead`` tasks in flight (:func:`bounded_map`). The pool's
     own imap reads its task iterator to the end at once, which would put a whole corpus's
-    texts in its queue."""
-    return bounded_map(lambda task: pool.apply_async(function, (task,)).get, tasks, ahead)
+    texts in its queue. A result waited for while a process of the pool has died raises
+    :class:`~copytrace.errors.WorkerError` (the pool would wait for that process's task for
+    ever)."""
+    processes = _processes(pool)
+
+    def submit(task: Task) -> Callable[[], Result]:
+        result = pool.apply_async(function, (task,))
+
+        def wait() -> Result:
+            while not result.ready():
+                result.wait(_ALIVE_CHECK_SECONDS)
+                if not result.ready():
+                    _check_alive(processes)
+            return result.get()
+
+        return wait
+
+    return bounded_map(submit, tasks, ahead)
+
+
+#: how often a wait for a task's result makes sure that the pool's processes are alive
+_ALIVE_CHECK_SECONDS = 0.2
+#: how long a pool one of whose processes died is given to end, before the others are killed
+_ABANDON_SECONDS = 1.0
+
+
+def _processes(pool: multiprocessing.pool.Pool) -> tuple[multiprocessing.process.BaseProcess, ...]:
+    """The processes of ``pool`` (none where multiprocessing does not keep them as it does
+    now, in ``_pool``). They do not end while the pool is open, unless they die."""
+    return tuple(getattr(pool, "_pool", ()))
+
+
+def _died(process: multiprocessing.process.BaseProcess) -> bool:
+    return process.exitcode not in (None, 0)
+
+
+def _check_alive(processes: Iterable[multiprocessing.process.BaseProcess]) -> None:
+    """Raise :class:`~copytrace.errors.WorkerError` if one of ``processes`` has died."""
+    for process in processes:
+        if _died(process):
+            code = process.exitcode or 0
+            how = (
+                f"killed by {signal.Signals(-code).name}"
+                if code < 0 and -code in signal.valid_signals()
+                else f"exit status {code}"
+            )
+            hint = ": out of memory?" if code == -signal.SIGKILL else ""
+            raise WorkerError(
+                f"a worker process ended before it finished its task ({how}{hint}); "
+                "the run cannot go on without its result"
+            )
 
 
 def worker_init() -> None:
@@ -122,9 +175,40 @@ def process_pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
     # none arrives before worker_init has said what they do there
     with uninterrupted(), _held_back(STOPS):
         pool = multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
+    processes = _processes(pool)
     try:
         yield pool
     finally:
         with uninterrupted():
             pool.close()
-            pool.join()
+            if _ended(processes):
+                pool.join()
+            else:
+                _abandon(pool, processes)
+
+
+def _ended(processes: tuple[multiprocessing.process.BaseProcess, ...]) -> bool:
+    """Wait until ``processes``, of a closed pool, have all ended: whether they all did as
+    they should (the tasks they had finished), not one of them dying first."""
+    running = list(processes)
+    while running:
+        multiprocessing.connection.wait([process.sentinel for process in running])
+        if any(_died(process) for process in running):
+            return False
+        running = [process for process in running if process.exitcode is None]
+    return True
+
+
+def _abandon(
+    pool: multiprocessing.pool.Pool, processes: tuple[multiprocessing.process.BaseProcess, ...]
+) -> None:
+    """End a pool one of whose processes died: its tasks will never all finish, and the
+    pool's own threads may wait for ever on a lock the dead process held. The pool is
+    terminated apart (in a thread of its own, left behind should it hang), and the processes
+    still running after a moment (those ignore SIGTERM) are killed."""
+    stopping = threading.Thread(target=pool.terminate, name="copytrace-pool-end", daemon=True)
+    stopping.start()
+    stopping.join(_ABANDON_SECONDS)
+    for process in {*processes, *_processes(pool)}:
+        if process.exitcode is None:
+            process.kill()
