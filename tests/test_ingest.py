@@ -15,6 +15,7 @@ from copytrace import batches
 from copytrace.config import Config
 from copytrace.errors import ConfigError, InputError
 from copytrace.ingest import (
+    MAX_NESTING,
     detect_format,
     line_blocks,
     line_spans,
@@ -194,6 +195,22 @@ def test_unknown_extension_is_skipped_unless_the_format_is_named(tmp_corpus: Cor
 
 
 # --- bad records --------------------------------------------------------------------------
+
+
+def test_a_record_nested_too_deep_is_a_skip_not_an_internal_error(tmp_corpus: Corpus) -> None:
+    """Python's own recursion limit (reading a record orjson refuses, writing one orjson
+    cannot) is no article's: past MAX_NESTING levels a record is bad JSON."""
+
+    def nested(levels: int, leaf: str = "1") -> bytes:
+        inner = "[" * (levels - 1) + leaf + "]" * (levels - 1)  # the record is a level
+        return f'{{"id": "n{levels}", "text": "Some words.", "deep": {inner}}}'.encode()
+
+    lines = [nested(MAX_NESTING), nested(MAX_NESTING + 1), nested(5000), nested(600, "0.5")]
+    path = tmp_corpus.raw("deep.jsonl", b"\n".join(lines) + b"\n")
+    docs, skips = _read(path)
+    assert [d.id for d in docs] == [f"n{MAX_NESTING}"]
+    assert _where(skips) == [("deep.jsonl", line, "bad_json") for line in (2, 3, 4)]
+    assert {s.detail for s in skips.examples} == {f"nested more than {MAX_NESTING} levels deep"}
 
 
 def test_every_bad_jsonl_record_is_counted_with_its_reason(tmp_corpus: Corpus) -> None:

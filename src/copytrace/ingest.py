@@ -419,12 +419,21 @@ def _decompressed_spans(path: Path, skips: SkipLog, size: int) -> Iterator[LineS
         skips.skip(str(path), number, "truncated_archive", str(exc) or type(exc).__name__)
 
 
+#: how deep a record's values may nest (lists and objects in lists and objects): deeper is
+#: no article, and more than Python's own recursion and orjson's writer allow
+MAX_NESTING = 100
+
+
+class _TooDeep(Exception):
+    """A record nests deeper than :data:`MAX_NESTING`."""
+
+
 def _fast_record(raw: bytes) -> Any:
     """``raw`` parsed by orjson (about twice as fast as the json module), or ``None`` where
     the json module must decide: anything orjson refuses (bad UTF-8 or JSON, a byte order
     mark, lone surrogates, NaN, which json reads or words its error for), and any record
     holding a number with a fraction or exponent, since orjson reads integers beyond 64 bits
-    as floats where json keeps them exact."""
+    as floats where json keeps them exact. Raises :class:`_TooDeep`."""
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -432,12 +441,14 @@ def _fast_record(raw: bytes) -> Any:
     return None if _holds_float(record) else record
 
 
-def _holds_float(value: Any) -> bool:
+def _holds_float(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds a float; raises :class:`_TooDeep`."""
     kind = type(value)
-    if kind is dict:
-        return any(type(item) is not str and _holds_float(item) for item in value.values())
-    if kind is list:
-        return any(type(item) is not str and _holds_float(item) for item in value)
+    if kind is dict or kind is list:
+        if depth >= MAX_NESTING:
+            raise _TooDeep
+        items = value.values() if kind is dict else value
+        return any(type(item) is not str and _holds_float(item, depth + 1) for item in items)
     return kind is float
 
 
@@ -467,19 +478,28 @@ def jsonl_documents(
     for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
-        record = _fast_record(raw)
-        if record is None:
-            try:
-                # a byte order mark may open the file (Windows tools write one)
-                line = raw.decode("utf-8-sig" if number == first and opens_file else "utf-8")
-            except UnicodeDecodeError as exc:
-                skips.skip(source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}")
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                skips.skip(source, number, "bad_json", exc.msg)
-                continue
+        try:
+            record = _fast_record(raw)
+            if record is None:
+                try:
+                    # a byte order mark may open the file (Windows tools write one)
+                    line = raw.decode("utf-8-sig" if number == first and opens_file else "utf-8")
+                except UnicodeDecodeError as exc:
+                    skips.skip(
+                        source, number, "bad_utf8", f"invalid byte at column {exc.start + 1}"
+                    )
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    skips.skip(source, number, "bad_json", exc.msg)
+                    continue
+                except RecursionError as exc:
+                    raise _TooDeep from exc
+                _holds_float(record)  # its depth
+        except _TooDeep:
+            skips.skip(source, number, "bad_json", f"nested more than {MAX_NESTING} levels deep")
+            continue
         if not isinstance(record, dict):
             skips.skip(source, number, "not_an_object", f"a JSON {type(record).__name__}")
             continue
