@@ -75,6 +75,19 @@ def test_compare_a_missing_file(tmp_path: Path, seed_paths: tuple[Path, Path]) -
     assert result.stderr.splitlines() == [f"Error: no such file or folder: {tmp_path / 'nope.txt'}"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_scan_of_a_pipe_says_what_it_is(tmp_path: Path) -> None:
+    """A pipe (what ``<(zcat ...)`` names) exists but is no file: it is read in pieces by
+    offset, which a pipe cannot give."""
+    pipe = tmp_path / "articles.jsonl"
+    os.mkfifo(pipe)
+    result = _run("scan", pipe, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: not a file or folder (a pipe or device): {pipe}; save it to a file"
+    ]
+
+
 # --- scan ---------------------------------------------------------------------------------
 
 

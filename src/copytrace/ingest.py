@@ -122,6 +122,8 @@ def iter_input_files(inputs: Iterable[str | Path]) -> Iterator[tuple[Path, str, 
                 yield child, child.relative_to(path).as_posix(), True
         elif path.is_file():
             yield path, path.name, False
+        elif path.exists():  # a pipe (``<(zcat ...)``), a device: read in pieces, by offset
+            raise InputError(f"not a file or folder (a pipe or device): {path}; save it to a file")
         else:
             raise InputError(f"no such file or folder: {path}")
 
