@@ -32,6 +32,7 @@ from copytrace.fingerprint import (
     word_hashes,
 )
 from copytrace.normalize import IGNORABLE, LOOKALIKES, words
+from copytrace.textrepair import repair
 
 MASK = (1 << 64) - 1
 _QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in _SEPARATORS}})
@@ -39,7 +40,9 @@ _QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in 
 
 def reference_folded_bytes(text: str) -> bytes:
     """folded_bytes as it was written in Python before the kernels: the oracle (with capital
-    sigma folded to "σ" as case folding does, not by str.lower's final-sigma rule)."""
+    sigma folded to "σ" as case folding does, not by str.lower's final-sigma rule), of the
+    text repaired as the kernels' callers repair it (:mod:`copytrace.textrepair`)."""
+    text = repair(text)
     if text.isascii():
         return text.lower().encode("ascii")
     quick = text.translate(_QUICK_FOLD).replace("Σ", "σ")

@@ -18,11 +18,13 @@ Contract:
   Jaccard similarity, as for ``num_perm`` independent permutations, at O(shingles) instead of
   O(shingles x num_perm) cost.
 
-A batch of texts is encoded to UTF-8 and joined; compiled kernels (:mod:`copytrace.kernels`)
-fold it to bytes (:func:`folded_bytes`: ASCII, separators, ignorables and letters whose
-folding is lower-casing, by a code point table), then tokenise, hash, shingle, MinHash and
-winnow it one text at a time in a single pass. The rare texts holding other characters are
-folded here in Python (:func:`copytrace.normalize.fold_pieces` for the words that hold them).
+A batch of texts is repaired (:func:`copytrace.textrepair.repair`: mojibake and character
+references, as :mod:`copytrace.normalize` does), encoded to UTF-8 and joined; compiled
+kernels (:mod:`copytrace.kernels`) fold it to bytes (:func:`folded_bytes`: ASCII,
+separators, ignorables and letters whose folding is lower-casing, by a code point table),
+then tokenise, hash, shingle, MinHash and winnow it one text at a time in a single pass.
+The rare texts holding other characters are folded here in Python
+(:func:`copytrace.normalize.fold_pieces` for the words that hold them).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import xxhash
 from copytrace import kernels
 from copytrace.config import Config
 from copytrace.normalize import IGNORABLE, LOOKALIKES, fold_pieces
+from copytrace.textrepair import repair
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -118,7 +121,7 @@ def _fold_table() -> npt.NDArray[np.int32]:
 
 def _folded(texts: Sequence[str]) -> tuple[U8, I64, I64]:
     """The folded bytes of ``texts``: text i's are ``data[starts[i]:ends[i]]``."""
-    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    encoded = [repair(text).encode("utf-8", "surrogatepass") for text in texts]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)

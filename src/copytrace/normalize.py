@@ -3,7 +3,8 @@
 Contract: :func:`tokenize` turns a text into words; each word is folded (Unicode NFKC, case
 folding, soft hyphens and zero-width characters removed, Latin look-alike letters from other
 scripts mapped to Latin inside mixed-script words) and carries the ``[start, end)`` character
-offsets of the original text it came from. Punctuation, quotes, dashes, "_" and every kind of
+offsets of the original text it came from. Mojibake and HTML character references are undone
+first (:mod:`copytrace.textrepair`). Punctuation, quotes, dashes, "_" and every kind of
 space separate words and are not words themselves, so curly and straight quotes, en and em
 dashes, and no-break spaces fold to the same word sequence. Digits are kept: "12 percent" and
 "15 percent" differ.
@@ -24,6 +25,8 @@ from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
+
+from copytrace.textrepair import repair, repair_spans, to_original
 
 #: characters that vanish inside a word: soft hyphen, zero-width space/non-joiner/joiner,
 #: word joiner, zero-width no-break space (BOM)
@@ -154,7 +157,7 @@ def _separate_underscores(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of ``text`` (no offsets)."""
-    text = _separate_underscores(text)
+    text = _separate_underscores(repair(text))
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
     out: list[str] = []
@@ -167,8 +170,20 @@ def tokenize(text: str) -> Tokens:
     """The folded words of ``text`` with their offsets into ``text``.
 
     A raw word that folding splits (see :func:`fold_pieces`) gives several words with the
-    same offsets.
+    same offsets. Damage that :mod:`copytrace.textrepair` undoes is undone first; a word
+    holding a repaired character spans the damaged characters in ``text``.
     """
+    repaired, repairs = repair_spans(text)
+    tokens = _tokenize(repaired)
+    if not len(repairs):
+        return tokens
+    starts = to_original(tokens.starts, repairs, ends=False)
+    ends = to_original(tokens.ends, repairs, ends=True)
+    return Tokens(tokens.words, starts, ends)
+
+
+def _tokenize(text: str) -> Tokens:
+    """:func:`tokenize` of a text already repaired."""
     # The words are the maximal stretches of word characters (those of the word pattern, a
     # single character class repeated): a mask of them gives the offsets, and the text with
     # every other character made a space splits into the raw words.

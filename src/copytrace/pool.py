@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import multiprocessing.pool
 import multiprocessing.process
 import os
@@ -17,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from copytrace.allocator import reuse_freed_memory
 from copytrace.errors import WorkerError
@@ -53,7 +54,7 @@ def bounded_imap(
     texts in its queue. A result waited for while a process of the pool has died raises
     :class:`~copytrace.errors.WorkerError` (the pool would wait for that process's task for
     ever)."""
-    processes = _processes(pool)
+    started = pool.started if isinstance(pool, WatchedPool) else []
 
     def submit(task: Task) -> Callable[[], Result]:
         result = pool.apply_async(function, (task,))
@@ -62,7 +63,7 @@ def bounded_imap(
             while not result.ready():
                 result.wait(_ALIVE_CHECK_SECONDS)
                 if not result.ready():
-                    _check_alive(processes)
+                    _check_alive(started)
             return result.get()
 
         return wait
@@ -76,10 +77,21 @@ _ALIVE_CHECK_SECONDS = 0.2
 _ABANDON_SECONDS = 1.0
 
 
-def _processes(pool: multiprocessing.pool.Pool) -> tuple[multiprocessing.process.BaseProcess, ...]:
-    """The processes of ``pool`` (none where multiprocessing does not keep them as it does
-    now, in ``_pool``). They do not end while the pool is open, unless they die."""
-    return tuple(getattr(pool, "_pool", ()))
+class WatchedPool(multiprocessing.pool.Pool):
+    """A pool that keeps every process it starts (``started``): those it starts at first and
+    those it starts in place of one that ended, so that a death is seen however soon the pool
+    has replaced the process. A pool process ends only when the pool is closed: one that ends
+    before has died, in a task or waiting for one (holding the lock of the pool's queue,
+    which the other processes then wait for, for ever)."""
+
+    def __init__(self, workers: int, context: multiprocessing.context.BaseContext) -> None:
+        self.started: list[multiprocessing.process.BaseProcess] = []
+        super().__init__(workers, initializer=worker_init, context=context)
+
+    def Process(self, ctx: Any, *args: Any, **kwds: Any) -> Any:  # type: ignore[override]
+        process = super().Process(ctx, *args, **kwds)
+        self.started.append(process)
+        return process
 
 
 def _died(process: multiprocessing.process.BaseProcess) -> bool:
@@ -174,23 +186,24 @@ def process_pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
     # fork more of them, should one end) start with the stop signals held back, so that
     # none arrives before worker_init has said what they do there
     with uninterrupted(), _held_back(STOPS):
-        pool = multiprocessing.get_context(method).Pool(workers, initializer=worker_init)
-    processes = _processes(pool)
+        pool = WatchedPool(workers, multiprocessing.get_context(method))
     try:
         yield pool
     finally:
         with uninterrupted():
             pool.close()
-            if _ended(processes):
+            if _ended(pool.started):
                 pool.join()
             else:
-                _abandon(pool, processes)
+                _abandon(pool)
 
 
-def _ended(processes: tuple[multiprocessing.process.BaseProcess, ...]) -> bool:
-    """Wait until ``processes``, of a closed pool, have all ended: whether they all did as
-    they should (the tasks they had finished), not one of them dying first."""
-    running = list(processes)
+def _ended(started: list[multiprocessing.process.BaseProcess]) -> bool:
+    """Wait until the processes ``started`` by a closed pool have all ended: whether they all
+    did as they should (the tasks they had finished), not one of them dying first."""
+    if any(_died(process) for process in started):
+        return False
+    running = list(started)
     while running:
         multiprocessing.connection.wait([process.sentinel for process in running])
         if any(_died(process) for process in running):
@@ -199,9 +212,7 @@ def _ended(processes: tuple[multiprocessing.process.BaseProcess, ...]) -> bool:
     return True
 
 
-def _abandon(
-    pool: multiprocessing.pool.Pool, processes: tuple[multiprocessing.process.BaseProcess, ...]
-) -> None:
+def _abandon(pool: WatchedPool) -> None:
     """End a pool one of whose processes died: its tasks will never all finish, and the
     pool's own threads may wait for ever on a lock the dead process held. The pool is
     terminated apart (in a thread of its own, left behind should it hang), and the processes
@@ -209,6 +220,6 @@ def _abandon(
     stopping = threading.Thread(target=pool.terminate, name="copytrace-pool-end", daemon=True)
     stopping.start()
     stopping.join(_ABANDON_SECONDS)
-    for process in {*processes, *_processes(pool)}:
+    for process in list(pool.started):
         if process.exitcode is None:
             process.kill()
