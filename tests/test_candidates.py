@@ -19,6 +19,7 @@ from copytrace.candidates import (
     bands_and_rows,
     candidate_pairs,
     candidate_probability,
+    identical_groups,
     lsh_params,
 )
 from copytrace.config import Config
@@ -206,3 +207,17 @@ def test_candidates_read_from_disk_equal_those_found_in_memory(
     expected = np.union1d(lsh[0] * n + lsh[1], join.lefts * n + join.rights)
     assert join.lefts.shape[0] > 0 and lsh[0].shape[0] > 0
     assert (found[0] * n + found[1]).tolist() == expected.tolist()
+
+
+def test_identical_groups_are_the_large_groups_of_the_same_words() -> None:
+    digests = np.array([7, 5, 7, 7, 5, 9, 7, 0], dtype=np.uint64)
+    n_words = np.array([3, 4, 3, 3, 4, 2, 2, 0], dtype=np.int64)
+    # 7/3 four times (documents 0, 2, 3 and not 6: 7/2 is other words), 5/4 twice
+    firsts, others = identical_groups(digests, n_words, larger_than=2)
+    assert (firsts.tolist(), others.tolist()) == ([0, 0], [2, 3])
+    firsts, others = identical_groups(digests, n_words, larger_than=1)
+    assert (firsts.tolist(), others.tolist()) == ([0, 0, 1], [2, 3, 4])
+    assert identical_groups(digests[:0], n_words[:0])[0].shape == (0,)
+    # documents without words are never a group
+    empty = identical_groups(np.zeros(5, dtype=np.uint64), np.zeros(5, dtype=np.int64), 1)
+    assert empty[0].shape == (0,)

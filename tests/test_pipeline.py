@@ -16,6 +16,7 @@ import pytest
 import copytrace
 from copytrace import Config, Document, batches, compare, compare_files, pipeline, scan
 from copytrace import spill as spill_module
+from copytrace.candidates import STAR_FROM
 from copytrace.errors import OutputError
 from copytrace.fingerprint import ordered_shingles, shingle_set
 from copytrace.normalize import words
@@ -493,3 +494,30 @@ def test_the_deduplicated_corpus_keeps_what_json_lines_can_hold(tmp_path: Path) 
     scan(path, out=tmp_path / "out")
     (line,) = (tmp_path / "out" / "deduplicated.jsonl").read_bytes().splitlines()
     assert json.loads(line) == record
+
+
+def test_many_identical_documents_are_paired_as_a_star(seed_texts: tuple[str, str]) -> None:
+    """70 copies of one story (as a crawl holds of a syndicated page) make 69 pairs with the
+    first, not 2,415; its near copy and a text quoting it are still found, paired with the
+    first, and all of them are one cluster."""
+    story = seed_texts[0]
+    copies = [Document(f"copy-{n:02d}", story) for n in range(STAR_FROM + 6)]
+    near = Document("near", seed_texts[1])
+    body = story[story.index("Sources") :]
+    quoting = Document("quoting", "An unrelated opening about the weather. " * 5 + body[:1500])
+    result = scan([*copies, near, quoting], Config())
+    found = {(pair.a, pair.b): pair.verdict for pair in result.pairs}
+    first = copies[0].id
+    assert {pair for pair, verdict in found.items() if verdict == "duplicate"} == {
+        (first, copy.id) for copy in copies[1:]
+    }
+    assert {pair: verdict for pair, verdict in found.items() if verdict != "duplicate"} == {
+        (first, "near"): "near_duplicate",
+        (first, "quoting"): "partial",
+        ("near", "quoting"): "partial",
+    }
+    (note,) = result.stats.notes
+    assert f"{len(copies)} documents in 1 group of more than {STAR_FROM}" in note
+    assert f"({len(copies) - 1} pairs instead of {len(copies) * (len(copies) - 1) // 2:,})" in note
+    (whole,) = result.clusters
+    assert set(whole.members) == {copy.id for copy in copies} | {"near"}

@@ -21,7 +21,13 @@ import numpy as np
 
 from copytrace.anchors import anchor_pairs_of_slices, anchor_span
 from copytrace.batches import fingerprint_documents, permutations_for
-from copytrace.candidates import I64, bands_and_rows, candidate_pairs_of_bands
+from copytrace.candidates import (
+    I64,
+    STAR_FROM,
+    bands_and_rows,
+    candidate_pairs_of_bands,
+    identical_groups,
+)
 from copytrace.cluster import cluster
 from copytrace.config import Config
 from copytrace.explain import Explanation, ExplanationSummary, explain
@@ -138,11 +144,22 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
     # the sorts release the GIL: a thread each, holding a band or a slice each (few: the
     # row budget of the anchor join is for all slices together)
     threads = min(config.workers or os.cpu_count() or 1, _MOST_THREADS)
-    lefts, rights = candidate_pairs_of_bands(prints.band_keys(), n, threads=threads)
+    firsts, copies = identical_groups(prints.digests, prints.n_words)
+    band_keys: Iterable[U64] = prints.band_keys()
+    anchor_slices = prints.anchor_slices
+    if copies.shape[0]:  # paired as stars: the copies are left out of LSH and the anchor join
+        notes.append(_star_note(firsts, copies))
+        left_out = np.zeros(n, dtype=np.bool_)
+        left_out[copies] = True
+        band_keys = (_never_shared(keys, copies) for keys in band_keys)
+        anchor_slices = functools.partial(_without_documents, prints.anchor_slices, left_out)
+    lefts, rights = candidate_pairs_of_bands(band_keys, n, threads=threads)
+    if copies.shape[0]:
+        lefts, rights = _with_pairs(lefts, rights, firsts, copies, n)
     if not config.partial:
         return lefts, rights
     join = anchor_pairs_of_slices(
-        prints.anchor_slices,
+        anchor_slices,
         n,
         config.max_anchor_df,
         anchor_span(config.min_passage_words, config.ngram_size),
@@ -154,7 +171,47 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
             f"treated as boilerplate (max_anchor_df={config.max_anchor_df} would have "
             "exceeded the anchor join's memory budget)"
         )
-    encoded = np.union1d(lefts * n + rights, join.lefts * n + join.rights)
+    return _with_pairs(lefts, rights, join.lefts, join.rights, n)
+
+
+def _star_note(firsts: I64, copies: I64) -> str:
+    groups = np.unique(firsts).shape[0]
+    members = copies.shape[0] + groups
+    sizes = np.bincount(np.unique(firsts, return_inverse=True)[1]) + 1
+    every = int((sizes * (sizes - 1) // 2).sum())
+    return (
+        f"{members:,} documents in {groups:,} group{'s' if groups > 1 else ''} of more than "
+        f"{STAR_FROM} identical ones "
+        f"(the same words once folded): each group is paired as a star, its first document "
+        f"with each of the others ({copies.shape[0]:,} pairs instead of {every:,}), and only "
+        "its first document with documents outside it"
+    )
+
+
+def _never_shared(keys: U64, documents: I64) -> U64:
+    """Band keys where ``documents`` share no key with any document: each one's key is made
+    from its number (a key of 64 bits another document has by chance: 1 in 2^64)."""
+    keys = keys.copy()
+    keys[documents] = (documents.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(
+        0xD6E8FEB86659FD93
+    )
+    return keys
+
+
+def _without_documents(
+    slices: Callable[[], Iterator[tuple[U64, Any, Any]]], left_out: Any
+) -> Iterator[tuple[U64, Any, Any]]:
+    """The anchor slices without the occurrences of the documents ``left_out`` marks."""
+    for hashes, documents, positions in slices():
+        kept = ~left_out[documents]
+        yield hashes[kept], documents[kept], positions[kept]
+
+
+def _with_pairs(
+    lefts: I64, rights: I64, more_lefts: I64, more_rights: I64, n: int
+) -> tuple[I64, I64]:
+    """The union of two sets of pairs (left < right), sorted, unique."""
+    encoded = np.union1d(lefts * n + rights, more_lefts * n + more_rights)
     return encoded // n, encoded % n
 
 
