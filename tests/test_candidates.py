@@ -18,6 +18,7 @@ from copytrace.candidates import (
     band_keys,
     bands_and_rows,
     candidate_pairs,
+    candidate_pairs_of_bands,
     candidate_probability,
     identical_groups,
     lsh_params,
@@ -221,3 +222,18 @@ def test_identical_groups_are_the_large_groups_of_the_same_words() -> None:
     # documents without words are never a group
     empty = identical_groups(np.zeros(5, dtype=np.uint64), np.zeros(5, dtype=np.int64), 1)
     assert empty[0].shape == (0,)
+
+
+def test_a_bucket_larger_than_star_from_is_paired_as_a_star() -> None:
+    # band 0: documents 0-5 share a key (a large bucket), 6 and 7 another; band 1: 1 and 2
+    band0 = np.array([9, 9, 9, 9, 9, 9, 4, 4], dtype=np.uint64)
+    band1 = np.arange(8, dtype=np.uint64)
+    band1[2] = band1[1]
+    starred: set[int] = set()
+    lefts, rights = candidate_pairs_of_bands(iter([band0, band1]), 8, star_from=5, starred=starred)
+    assert list(zip(lefts.tolist(), rights.tolist(), strict=True)) == [
+        (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 2), (6, 7)
+    ]  # fmt: skip
+    assert starred == {0, 1, 2, 3, 4, 5}
+    every, _ = candidate_pairs_of_bands(iter([band0, band1]), 8, star_from=6)
+    assert every.shape[0] == 15 + 1  # not larger than 6: every pair

@@ -521,3 +521,20 @@ def test_many_identical_documents_are_paired_as_a_star(seed_texts: tuple[str, st
     assert f"({len(copies) - 1} pairs instead of {len(copies) * (len(copies) - 1) // 2:,})" in note
     (whole,) = result.clusters
     assert set(whole.members) == {copy.id for copy in copies} | {"near"}
+
+
+def test_pages_of_one_template_are_paired_as_a_star(seed_texts: tuple[str, str]) -> None:
+    """A site's pages that differ in a line (an archive's pages of one template) share LSH
+    buckets by the hundred: each bucket's first page is paired with the others (199 pairs,
+    not 19,900), and they are one cluster."""
+    story = seed_texts[0]
+    pages = [
+        Document(f"page-{n:03d}", f"Archive page {n}. {story} Item number {n * 7919 % 10007}.")
+        for n in range(200)
+    ]
+    result = scan(pages, Config())
+    assert {pair.a for pair in result.pairs} == {"page-000"}
+    assert len(result.pairs) == len(pages) - 1
+    assert any(f"share LSH buckets of more than {STAR_FROM}" in note for note in result.stats.notes)
+    (whole,) = result.clusters
+    assert len(whole.members) == len(pages)

@@ -18,6 +18,7 @@ large to pair every member with every other (see :data:`STAR_FROM`).
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import TypeVar
@@ -106,6 +107,18 @@ def pair_indices_within_runs(starts: I64, counts: I64) -> tuple[I64, I64]:
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
+def star_pairs(docs: I64, starts: I64, counts: I64) -> tuple[I64, I64]:
+    """(first, other) for each run: its first document with each of the others. Run r is
+    ``docs[starts[r] : starts[r] + counts[r]]``, sorted ascending."""
+    others_per_run = counts - 1
+    total = int(others_per_run.sum())
+    run_of = np.repeat(np.arange(starts.shape[0]), others_per_run)
+    offsets = np.arange(total) - np.repeat(
+        np.cumsum(others_per_run) - others_per_run, others_per_run
+    )
+    return docs[starts[run_of]], docs[starts[run_of] + 1 + offsets]
+
+
 def pairs_within_runs(docs: I64, starts: I64, counts: I64, n: int) -> I64:
     """Every pair of documents inside each run, encoded ``left * n + right`` (with repeats
     across runs). Run r is ``docs[starts[r] : starts[r] + counts[r]]``, sorted ascending, so
@@ -184,8 +197,10 @@ def runs_of(sorted_keys: U64) -> tuple[I64, I64]:
 
 #: a group of more documents than this, identical once folded (the same words), is paired
 #: as a star: its first document with each of the others, and only the first with documents
-#: outside it. Every pair of n copies would be n(n-1)/2 pairs to verify, explain and write:
-#: 3,000 copies of one page in a crawl made 4.5 million pairs, 2.2 GB of output and 7 minutes.
+#: outside it; so is an LSH bucket of more documents than this (its first document with each
+#: of the others). Every pair of n copies would be n(n-1)/2 pairs to verify, explain and
+#: write: 3,000 copies of one page in a crawl made 4.5 million pairs, 2.2 GB of output and 7
+#: minutes; 1,500 pages of one template, 1.1 million pairs and 2.5 minutes.
 STAR_FROM = 64
 
 
@@ -227,21 +242,41 @@ def candidate_pairs(keys: U64, max_bucket: int | None = None) -> tuple[I64, I64]
 
 
 def candidate_pairs_of_bands(
-    bands: Iterable[U64], n: int, max_bucket: int | None = None, threads: int = 1
+    bands: Iterable[U64],
+    n: int,
+    max_bucket: int | None = None,
+    threads: int = 1,
+    *,
+    star_from: int | None = None,
+    starred: set[int] | None = None,
 ) -> tuple[I64, I64]:
     """:func:`candidate_pairs` of keys given a band at a time (each the key of documents 0 to
     n-1 in that band, from memory or from disk), so that memory holds one band's keys (one
-    for each of ``threads`` threads that sort them)."""
+    for each of ``threads`` threads that sort them).
+
+    A bucket of more than ``star_from`` documents (when given) is paired as a star: its first
+    document with each of the others (see :data:`STAR_FROM`); the documents of such buckets
+    are added to ``starred`` (when given)."""
     empty = np.empty(0, dtype=np.int64)
     if n < 2:
         return empty, empty
     docs = np.arange(n, dtype=np.int64)
+    lock = threading.Lock()
 
     def pairs_of(keys: U64) -> I64:
         _, sorted_docs, starts, counts = sorted_runs(keys, docs)
         if max_bucket is not None:
             counts = np.minimum(counts, max_bucket)
-        return np.unique(pairs_within_runs(sorted_docs, starts, counts, n))
+        if star_from is None or not bool((counts > star_from).any()):
+            return np.unique(pairs_within_runs(sorted_docs, starts, counts, n))
+        large = counts > star_from
+        firsts, others = star_pairs(sorted_docs, starts[large], counts[large])
+        if starred is not None:
+            with lock:
+                starred.update(firsts.tolist())
+                starred.update(others.tolist())
+        every = pairs_within_runs(sorted_docs, starts[~large], counts[~large], n)
+        return np.unique(np.concatenate((every, firsts * n + others)))
 
     found = [pairs for pairs in in_threads(pairs_of, bands, threads) if pairs.shape[0]]
     if not found:

@@ -153,7 +153,16 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
         left_out[copies] = True
         band_keys = (_never_shared(keys, copies) for keys in band_keys)
         anchor_slices = functools.partial(_without_documents, prints.anchor_slices, left_out)
-    lefts, rights = candidate_pairs_of_bands(band_keys, n, threads=threads)
+    starred: set[int] = set()
+    lefts, rights = candidate_pairs_of_bands(
+        band_keys, n, threads=threads, star_from=STAR_FROM, starred=starred
+    )
+    if starred:
+        notes.append(
+            f"{len(starred):,} documents share LSH buckets of more than {STAR_FROM}: each such "
+            "bucket is paired as a star, its first document with each of the others, not "
+            "every pair of its documents"
+        )
     if copies.shape[0]:
         lefts, rights = _with_pairs(lefts, rights, firsts, copies, n)
     if not config.partial:
