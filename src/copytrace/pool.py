@@ -216,10 +216,12 @@ def _abandon(pool: WatchedPool) -> None:
     """End a pool one of whose processes died: its tasks will never all finish, and the
     pool's own threads may wait for ever on a lock the dead process held. The pool is
     terminated apart (in a thread of its own, left behind should it hang), and the processes
-    still running after a moment (those ignore SIGTERM) are killed."""
+    still running after a moment (those ignore SIGTERM) are killed, and waited for."""
     stopping = threading.Thread(target=pool.terminate, name="copytrace-pool-end", daemon=True)
     stopping.start()
     stopping.join(_ABANDON_SECONDS)
-    for process in list(pool.started):
-        if process.exitcode is None:
-            process.kill()
+    running = [process for process in list(pool.started) if process.exitcode is None]
+    for process in running:
+        process.kill()
+    for process in running:
+        process.join(_ABANDON_SECONDS)
