@@ -106,3 +106,24 @@ def test_a_scan_pairs_damaged_copies_with_their_original(
     assert [sorted(c.members) for c in result.clusters] == [
         ["escaped.txt", "mojibake.txt", "original.txt"]
     ]
+
+
+def test_markup_left_in_text_is_no_words() -> None:
+    assert repair('<p class="lede">Hello</p><p>World<br/>again</p>') == " Hello  World again "
+    assert repair("un<b>bold</b> <A HREF='x'>link</A>") == "unbold link"
+    assert repair("&lt;p&gt;Escaped&lt;/p&gt; tags") == " Escaped  tags"
+    for text in ("Reuters <IBM> said", "if x<y>z then", "a < b and c > d", "<paragraph>"):
+        assert repair(text) == text
+    # the spans still cover the words as given, tags around them left out
+    text = "<p>Macron <b>said</b></p>"
+    tokens = tokenize(text)
+    spans = [text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)]
+    assert (tokens.words, spans) == (["macron", "said"], ["Macron", "said"])
+
+
+def test_a_copy_with_its_markup_left_in_is_a_duplicate(seed_texts: tuple[str, str]) -> None:
+    original = seed_texts[0]
+    paragraphs = original.split("\n\n")
+    marked = "".join(f'<p class="story-body__inner">{p}</p>\n' for p in paragraphs)
+    result = compare(original, marked)
+    assert (result.verdict, result.jaccard) == ("duplicate", 1.0)

@@ -1,5 +1,5 @@
-"""Repairs of text damaged on its way between sites, made before words are folded: mojibake
-and HTML character references left in the text.
+"""Repairs of text damaged on its way between sites, made before words are folded: mojibake,
+and HTML character references and tags left in the text.
 
 - **Mojibake**: UTF-8 read as Windows-1252 or Latin-1 somewhere along the way, so that
   "don’t" became "donâ€™t", "café" "cafÃ©", "£" "Â£", and a Russian or Chinese text a run of
@@ -10,6 +10,9 @@ and HTML character references left in the text.
 - **Character references**: ``&amp;``, ``&#8217;``, ``&rsquo;``, ``&nbsp;`` left in text by a
   scraper that did not unescape them (or escaped them twice: ``&amp;#8217;``), each replaced
   by the character it stands for (:func:`html.unescape`).
+- **Tags**: ``<p class="story">``, ``<br/>``, ``<b>`` kept by a scraper that stored the
+  markup: a tag that ends a line or block becomes a space, one inside a line nothing. Only
+  HTML's own tag names count, so that Reuters' tickers ("<IBM>") and "x<y>z" stay text.
 
 Either way one capture's words would differ from the other's around each damaged character
 (an apostrophe in three words of a hundred is enough to take a copy below a Jaccard of 0.8).
@@ -44,6 +47,16 @@ _RUN = f"[\u0080-\u00ff{_CP1252_HIGH}]{{2,}}"
 #: a character reference: a number, decimal or hexadecimal, or a name; "&amp;" may precede
 #: it again and again (text escaped more than once)
 _REFERENCE = r"&(?:amp;)*(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+#: HTML tags that end a line or a block of text (a separator where they stood) and those
+#: inside a line (nothing where they stood), as a scraper that kept the markup leaves them;
+#: names only, so that Reuters' "<IBM>" and a text about "x<y>z" stay as they are
+_BLOCK_TAGS = (
+    "p|br|div|li|ul|ol|dl|dt|dd|h[1-6]|hr|table|thead|tbody|tr|td|th|section|article|header"
+    "|footer|aside|nav|main|figure|figcaption|blockquote|pre|center|img|picture|source|iframe"
+    "|noscript"
+)
+_INLINE_TAGS = "a|b|i|u|em|strong|small|sub|sup|span|font|mark|abbr|time|code|q|cite|wbr"
+_TAG = f"</?(?:(?P<block>{_BLOCK_TAGS})|{_INLINE_TAGS})(?:\\s[^<>]{{0,500}}?)?\\s*/?>"
 #: two word characters with something else between them
 _WORDS_APART = re.compile(r"\w\W+\w")
 
@@ -76,6 +89,11 @@ def _reference() -> re.Pattern[str]:
     return re.compile(_REFERENCE)
 
 
+@cache
+def _tag() -> re.Pattern[str]:
+    return re.compile(_TAG, re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Repairs:
     """Character ``i`` of the repaired text stands for ``[starts[i], ends[i])`` of the original
@@ -92,15 +110,16 @@ _NOTHING = Repairs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def repair(text: str) -> str:
-    """``text`` with its mojibake and character references undone (itself when it has none)."""
-    if text.isascii() and "&" not in text:  # most texts: nothing to look for
+    """``text`` with its mojibake, character references and markup undone (itself when it
+    has none)."""
+    if text.isascii() and "&" not in text and "<" not in text:  # most texts: nothing to do
         return text
     return _repaired(text).text
 
 
 def repair_spans(text: str) -> tuple[str, Repairs]:
     """The repaired text, and the span of ``text`` each of its characters stands for."""
-    if text.isascii() and "&" not in text:
+    if text.isascii() and "&" not in text and "<" not in text:
         return text, _NOTHING
     repaired = _repaired(text)
     return repaired.text, repaired.repairs()
@@ -119,6 +138,13 @@ def _repaired(text: str) -> _Repairing:
             if fixed != match.group():
                 regions.append((match.start(), match.end(), fixed))
         repaired.change(regions)
+    if "<" in repaired.text:  # after the references: "&lt;p&gt;" is a tag too
+        repaired.change(
+            [
+                (match.start(), match.end(), " " if match.group("block") else "")
+                for match in _tag().finditer(repaired.text)
+            ]
+        )
     return repaired
 
 
