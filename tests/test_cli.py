@@ -359,32 +359,7 @@ def test_a_stopped_scan_ends_at_once_and_removes_its_temporary_files(
     """SIGTERM, or Ctrl-C, which a terminal sends to every process of the command (its pool's
     processes too: one stopped in its task once left the scan waiting for it for ever), while
     the pool fingerprints."""
-    # BBC News five times over (ids made unique): long enough to be stopped mid-scan
-    docs = data_dir / "bbc" / "docs.jsonl"
-    if not docs.is_file():
-        pytest.skip(f"{docs} not found")
-    corpus = tmp_path / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as out:
-        for round_ in range(5):
-            for line in docs.read_text(encoding="utf-8").splitlines():
-                record = json.loads(line)
-                record["id"] = f"{round_}-{record['id']}"
-                out.write(json.dumps(record) + "\n")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    process = subprocess.Popen(
-        [executable, "scan", str(corpus), "--out", str(tmp_path / "out"), "-q"],
-        env={**os.environ, "TMPDIR": str(temp)},
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # a process group of its own, as a terminal's job has
-    )
-    deadline = time.monotonic() + 60
-    while len(_children(process.pid)) < 2 and process.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    if process.poll() is not None:
-        pytest.skip("the scan ended before it could be stopped")
+    process, temp = _scan_in_its_pool(executable, data_dir, tmp_path)
     os.killpg(process.pid, stop)
     try:
         _, stderr = process.communicate(timeout=60)
@@ -403,6 +378,27 @@ def test_a_stopped_scan_ends_at_once_and_removes_its_temporary_files(
 def test_a_scan_whose_worker_is_killed_fails_with_one_line(
     executable: str, data_dir: Path, tmp_path: Path
 ) -> None:
+    process, temp = _scan_in_its_pool(executable, data_dir, tmp_path)
+    os.kill(int(_children(process.pid)[0]), signal.SIGKILL)  # as the out-of-memory killer
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == 1
+    (said,) = stderr.strip().splitlines()
+    assert said.startswith("Error: a worker process ended before it finished its task")
+    assert list(temp.iterdir()) == []
+    assert not (tmp_path / "out").exists()
+
+
+def _scan_in_its_pool(
+    executable: str, data_dir: Path, tmp_path: Path
+) -> tuple[subprocess.Popen[str], Path]:
+    """A ``copytrace scan`` of BBC News five times over (ids made unique: long enough to be
+    stopped mid-scan) into ``tmp_path / "out"``, in a process group of its own (as a
+    terminal's job is), with its temporary files in ``tmp_path / "tmp"``, once its pool has
+    started: the process, and that folder (skips if the data or the time is missing)."""
     docs = data_dir / "bbc" / "docs.jsonl"
     if not docs.is_file():
         pytest.skip(f"{docs} not found")
@@ -420,24 +416,15 @@ def test_a_scan_whose_worker_is_killed_fails_with_one_line(
         env={**os.environ, "TMPDIR": str(temp)},
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while len(workers := _children(process.pid)) < 2 and process.poll() is None:
+    while len(_children(process.pid)) < 2 and process.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.005)
     if process.poll() is not None:
-        pytest.skip("the scan ended before a worker could be killed")
-    os.kill(int(workers[0]), signal.SIGKILL)  # as the out-of-memory killer would
-    try:
-        _, stderr = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
-    assert process.returncode == 1
-    (said,) = stderr.strip().splitlines()
-    assert said.startswith("Error: a worker process ended before it finished its task")
-    assert list(temp.iterdir()) == []
-    assert not (tmp_path / "out").exists()
+        pytest.skip("the scan ended before its pool started")
+    return process, temp
 
 
 def _children(pid: int) -> list[str]:
