@@ -114,19 +114,19 @@ def repair(text: str) -> str:
     has none)."""
     if text.isascii() and "&" not in text and "<" not in text:  # most texts: nothing to do
         return text
-    return _repaired(text).text
+    return _repaired(text, spans=False).text
 
 
 def repair_spans(text: str) -> tuple[str, Repairs]:
     """The repaired text, and the span of ``text`` each of its characters stands for."""
     if text.isascii() and "&" not in text and "<" not in text:
         return text, _NOTHING
-    repaired = _repaired(text)
+    repaired = _repaired(text, spans=True)
     return repaired.text, repaired.repairs()
 
 
-def _repaired(text: str) -> _Repairing:
-    repaired = _Repairing(text)
+def _repaired(text: str, *, spans: bool) -> _Repairing:
+    repaired = _Repairing(text, spans)
     if not text.isascii() and any(
         _plausible(match.group()) for match in _lead_and_continuation().finditer(text)
     ):
@@ -159,43 +159,48 @@ def to_original(positions: I64, repairs: Repairs, *, ends: bool) -> I64:
 
 
 class _Repairing:
-    """A text being repaired, and the span of the original each of its characters stands
-    for (kept as Python lists: repairs are rare, and their texts short)."""
+    """A text being repaired and, when asked for (``spans``), the span of the original each
+    of its characters stands for."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, spans: bool) -> None:
         self.text = text
-        self.starts: list[int] | None = None  # None: each character stands for itself
-        self.ends: list[int] | None = None
+        self.spans = spans
+        self.starts: I64 | None = None  # None: each character stands for itself
+        self.ends: I64 | None = None
 
     def change(self, regions: list[Region]) -> None:
         """Replace ``regions`` (in order, apart) of the text; a replacement's characters all
         stand for the whole span its region stood for."""
         if not regions:
             return
-        starts = self.starts if self.starts is not None else list(range(len(self.text)))
-        ends = self.ends if self.ends is not None else list(range(1, len(self.text) + 1))
         pieces: list[str] = []
-        new_starts: list[int] = []
-        new_ends: list[int] = []
         done = 0
         for start, end, replacement in regions:
-            pieces.append(self.text[done:start])
-            new_starts += starts[done:start]
-            new_ends += ends[done:start]
-            pieces.append(replacement)
-            new_starts += [starts[start]] * len(replacement)
-            new_ends += [ends[end - 1]] * len(replacement)
+            pieces += (self.text[done:start], replacement)
             done = end
         pieces.append(self.text[done:])
-        new_starts += starts[done:]
-        new_ends += ends[done:]
+        if self.spans:
+            self._change_spans(regions)
         self.text = "".join(pieces)
-        self.starts, self.ends = new_starts, new_ends
+
+    def _change_spans(self, regions: list[Region]) -> None:
+        size = len(self.text)
+        starts = self.starts if self.starts is not None else np.arange(size, dtype=np.int64)
+        ends = self.ends if self.ends is not None else np.arange(1, size + 1, dtype=np.int64)
+        new_starts: list[I64] = []
+        new_ends: list[I64] = []
+        done = 0
+        for start, end, replacement in regions:
+            new_starts += (starts[done:start], np.full(len(replacement), starts[start]))
+            new_ends += (ends[done:start], np.full(len(replacement), ends[end - 1]))
+            done = end
+        self.starts = np.concatenate([*new_starts, starts[done:]]).astype(np.int64, copy=False)
+        self.ends = np.concatenate([*new_ends, ends[done:]]).astype(np.int64, copy=False)
 
     def repairs(self) -> Repairs:
         if self.starts is None or self.ends is None:
             return _NOTHING
-        return Repairs(np.array(self.starts, dtype=np.int64), np.array(self.ends, dtype=np.int64))
+        return Repairs(self.starts, self.ends)
 
 
 def _undo_mojibake(repairing: _Repairing) -> None:
