@@ -261,9 +261,13 @@ def scan_inputs() -> tuple[dict[str, Document], list[dict[str, Any]], list[dict[
 
 def test_scan_report_summary_timeline_and_pairs() -> None:
     documents, pairs, clusters = scan_inputs()
-    summary = {"stats": {"documents": 3, "skipped": {"empty": 2, "bad_utf8": 1}}}
+    note = "70 documents in 1 group of more than 64 identical ones: paired as a star <first>"
+    summary = {"stats": {"documents": 3, "skipped": {"empty": 2, "bad_utf8": 1}, "notes": [note]}}
     page = render_scan_report(documents, pairs, [small_alignment()], clusters, summary, max_pairs=1)
     parsed = parse(page)
+    # what the scan did differently from what was asked is said there too, escaped
+    assert "<li>70 documents in 1 group of more than 64 identical ones: paired as a star " in page
+    assert "&lt;first&gt;</li>" in page
     # the summary: documents, skips by reason, pairs by verdict, clusters
     for row in ("documents read", "<th>empty</th><td>2</td>", "<th>bad_utf8</th><td>1</td>",
                 "<th>near duplicate</th><td>1</td>", "<th>clusters</th><td>1</td>"):  # fmt: skip

@@ -373,7 +373,11 @@ def _summary_section(
         f"<tr{indent if sub else ''}><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
         for k, v, sub in rows
     )
-    return f'<h2>Summary</h2><div class="card"><table class="meta summary">{body}</table></div>'
+    notes = "".join(f"<li>{_esc(note)}</li>" for note in stats.get("notes") or ())
+    told = f'<ul class="notes">{notes}</ul>' if notes else ""
+    return (
+        f'<h2>Summary</h2><div class="card"><table class="meta summary">{body}</table>{told}</div>'
+    )
 
 
 def _timeline(cluster: Mapping[str, Any], documents: Mapping[str, Document]) -> str:
