@@ -18,8 +18,8 @@ Contract:
   Jaccard similarity, as for ``num_perm`` independent permutations, at O(shingles) instead of
   O(shingles x num_perm) cost.
 
-A batch of texts is repaired (:func:`copytrace.textrepair.repair`: mojibake and character
-references, as :mod:`copytrace.normalize` does), encoded to UTF-8 and joined; compiled
+A batch of texts is repaired (:func:`copytrace.textrepair.repair`: mojibake, character
+references and tags, as :mod:`copytrace.normalize` does), encoded to UTF-8 and joined; compiled
 kernels (:mod:`copytrace.kernels`) fold it to bytes (:func:`folded_bytes`: ASCII,
 separators, ignorables and letters whose folding is lower-casing, by a code point table),
 then tokenise, hash, shingle, MinHash and winnow it one text at a time in a single pass.

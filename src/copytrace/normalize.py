@@ -3,8 +3,8 @@
 Contract: :func:`tokenize` turns a text into words; each word is folded (Unicode NFKC, case
 folding, soft hyphens and zero-width characters removed, Latin look-alike letters from other
 scripts mapped to Latin inside mixed-script words) and carries the ``[start, end)`` character
-offsets of the original text it came from. Mojibake and HTML character references are undone
-first (:mod:`copytrace.textrepair`). Punctuation, quotes, dashes, "_" and every kind of
+offsets of the original text it came from. Mojibake and HTML character references and tags are
+undone first (:mod:`copytrace.textrepair`). Punctuation, quotes, dashes, "_" and every kind of
 space separate words and are not words themselves, so curly and straight quotes, en and em
 dashes, and no-break spaces fold to the same word sequence. Digits are kept: "12 percent" and
 "15 percent" differ.

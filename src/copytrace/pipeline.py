@@ -184,9 +184,8 @@ def find_candidates(prints: FingerprintSpill, config: Config, notes: list[str]) 
 
 
 def _star_note(firsts: I64, copies: I64) -> str:
-    groups = np.unique(firsts).shape[0]
-    members = copies.shape[0] + groups
-    sizes = np.bincount(np.unique(firsts, return_inverse=True)[1]) + 1
+    sizes = np.unique(firsts, return_counts=True)[1] + 1  # each group's, its first included
+    groups, members = sizes.shape[0], int(sizes.sum())
     every = int((sizes * (sizes - 1) // 2).sum())
     return (
         f"{members:,} documents in {groups:,} group{'s' if groups > 1 else ''} of more than "

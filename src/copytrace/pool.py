@@ -1,7 +1,7 @@
 """Process pools for the stages that use every core: started the cheapest safe way (a stop
-waits until the pool has started: see :mod:`copytrace.termination`), each process's SIGTERM
-reset, SIGINT ignored and life tied to its parent's, and fed a bounded number of tasks at a
-time."""
+waits until the pool has started: see :mod:`copytrace.termination`), their processes deaf to
+the stop signals, tied to their parent's life and watched for a death, fed a bounded number
+of tasks at a time, and always closed, never terminated."""
 
 from __future__ import annotations
 

@@ -109,17 +109,22 @@ class Repairs:
 _NOTHING = Repairs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
+def _undamaged(text: str) -> bool:
+    """Whether ``text`` certainly holds none of the damage repaired here (most texts)."""
+    return text.isascii() and "&" not in text and "<" not in text
+
+
 def repair(text: str) -> str:
     """``text`` with its mojibake, character references and markup undone (itself when it
     has none)."""
-    if text.isascii() and "&" not in text and "<" not in text:  # most texts: nothing to do
+    if _undamaged(text):
         return text
     return _repaired(text, spans=False).text
 
 
 def repair_spans(text: str) -> tuple[str, Repairs]:
     """The repaired text, and the span of ``text`` each of its characters stands for."""
-    if text.isascii() and "&" not in text and "<" not in text:
+    if _undamaged(text):
         return text, _NOTHING
     repaired = _repaired(text, spans=True)
     return repaired.text, repaired.repairs()
