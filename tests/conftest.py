@@ -12,6 +12,13 @@ from typing import Any
 
 import pytest
 
+from copytrace import aot
+
+# the kernels compiled ahead of time, as the copytrace program builds them on its first
+# command (about 20 s, once per version of their source): this process and every command
+# the tests run use them; tests/test_aot.py checks them against numba's JIT
+BUILT_AHEAD_OF_TIME = aot.build()
+
 #: /work/shared, beside the repository checkout
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -136,3 +143,11 @@ def tmp_corpus(tmp_path: Path) -> Corpus:
     root = tmp_path / "corpus"
     root.mkdir()
     return Corpus(root)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A kernel called with arguments its declaration does not take runs JIT-compiled: it
+    works, but loads numba (0.5 s) in a process that was to do without; none may."""
+    if aot.FALLBACKS:
+        print(f"\nkernels called with undeclared arguments: {dict(aot.FALLBACKS)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -281,6 +281,7 @@ def test_kernels_work_where_no_cache_directory_is_writable() -> None:
     # loop takes its compile helper from)
     path = Path(__file__).resolve().parents[1] / "src" / "copytrace" / "kernels.py"
     env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}
+    env["COPYTRACE_KERNELS"] = "jit"
     child = subprocess.run(
         [sys.executable, "-c", _NO_CACHE, str(path)],
         capture_output=True,

@@ -1,7 +1,7 @@
 """What a process pays before and after its work: importing the package and the command line
-loads no numba, a command starts numba without the optional packages it probes for, and the
-``copytrace`` program sets its environment first and ends quickly, its output and clean-up
-done."""
+loads no numba, a command runs its kernels without numba (compiled ahead of time) or starts
+numba without the optional packages it probes for (JIT-compiled), and the ``copytrace``
+program sets its environment first and ends quickly, its output and clean-up done."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import copytrace
+from copytrace import aot
 from copytrace.__main__ import exit_status
 
 
@@ -67,23 +68,32 @@ print(gc.get_freeze_count() > 0)
 """
 
 
-def _compare(tmp_path: Path, how: str) -> tuple[str, str, str]:
+def _compare(tmp_path: Path, how: str, jit: bool = False) -> tuple[str, str, str]:
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text("one two three four five six seven", encoding="utf-8")
     args = ("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--json")
-    compared, imported, blocked, frozen = _python(_COMPARE.format(how=how), *args).splitlines()
+    env = dict(os.environ, **{aot.MODE_VARIABLE: "jit"}) if jit else None
+    output = _python(_COMPARE.format(how=how), *args, env=env)
+    compared, imported, blocked, frozen = output.splitlines()
     assert json.loads(compared)["verdict"] == "duplicate"
     return imported, blocked, frozen
 
 
+def test_the_program_runs_its_kernels_without_numba(tmp_path: Path) -> None:
+    # as the console script runs it, with the kernels compiled ahead of time (conftest
+    # builds them as the program does): numba is never imported, what was loaded is frozen
+    assert _compare(tmp_path, "cli.main()") == ("[]", "[]", "True")
+
+
 def test_the_program_starts_numba_without_its_optional_probes(tmp_path: Path) -> None:
-    # as the console script runs it: none of the probed packages was imported, none is left
-    # unimportable (no None in sys.modules), and what was loaded is frozen
-    assert _compare(tmp_path, "cli.main()") == ("['numba']", "[]", "True")
+    # kernels compiled by numba's JIT: none of the probed packages was imported, none is
+    # left unimportable (no None in sys.modules), and what was loaded is frozen
+    assert _compare(tmp_path, "cli.main()", jit=True) == ("['numba']", "[]", "True")
 
 
 def test_a_command_run_by_another_program_leaves_the_process_alone(tmp_path: Path) -> None:
-    imported, blocked, frozen = _compare(tmp_path, "cli.main(sys.argv[1:])")
+    assert _compare(tmp_path, "cli.main(sys.argv[1:])") == ("[]", "[]", "False")
+    imported, blocked, frozen = _compare(tmp_path, "cli.main(sys.argv[1:])", jit=True)
     assert "numba" in imported and (blocked, frozen) == ("[]", "False")
 
 

@@ -41,7 +41,7 @@ import numpy.typing as npt
 from copytrace.alignment import Alignment, Edit, EditKind, Passage
 from copytrace.errors import ConfigError
 from copytrace.furniture import unmatched_regions
-from copytrace.kernels import U32, compiled
+from copytrace.kernels import U32, kernel
 from copytrace.model import Document
 from copytrace.normalize import tokenize
 from copytrace.runs import (
@@ -164,7 +164,7 @@ class _Side:
         return cls(read, read.text, read.words, ids, read.starts, read.ends)
 
 
-@compiled
+@kernel("u4[], i8, u4[], i8 -> (i8[], i8[])")
 def _number_words(codes_a: U32, count_a: int, codes_b: U32, count_b: int) -> tuple[I64, I64]:
     """The ``count_a`` words of a then the ``count_b`` words of b (each side's code points,
     words separated by single spaces) numbered 0, 1, 2... in order of first appearance: equal
@@ -629,7 +629,7 @@ def _trim_shared_punctuation(
     return sa, ea, sb, eb
 
 
-@compiled
+@kernel("u4[], u4[], i8[], i8[] -> i8[,]")
 def _differing_items(codes_a: U32, codes_b: U32, bounds_a: I64, bounds_b: I64) -> I64:
     """Rows ``(a_start, a_end, b_start, b_end, unsure)``: the character spans of the
     stretches of adjacent items of a run of equal folded words whose characters differ,

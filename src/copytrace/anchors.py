@@ -134,7 +134,7 @@ def _sorted_slice(
     return anchors, owners, positions, starts, counts, _documents_per_run(owners, starts, counts)
 
 
-@kernels.compiled
+@kernels.kernel("!i8[], !i8[], i8[] -> none")
 def _add_rows_by_df(cost: I64, df: I64, counts: I64) -> None:
     """``cost[d] +=`` the rows (pairs of occurrences) of the runs of ``counts`` occurrences
     found in ``df`` documents, for each d from 2 to ``cost.shape[0] - 1``."""
@@ -143,7 +143,7 @@ def _add_rows_by_df(cost: I64, df: I64, counts: I64) -> None:
             cost[df[r]] += counts[r] * (counts[r] - 1) // 2
 
 
-@kernels.compiled
+@kernels.kernel("i4[], i8[], i8[] -> i8[]")
 def _documents_per_run(owners: npt.NDArray[np.integer], starts: I64, counts: I64) -> I64:
     """The number of distinct ``owners`` in each run (``starts[r] : starts[r] + counts[r]``,
     sorted)."""
@@ -253,7 +253,7 @@ def _shared_anchors(
     )
 
 
-@kernels.compiled
+@kernels.kernel("i4[], i4[], i8[], i8[], i8 -> (i8[], i4[], i4[])")
 def _occurrence_pairs(
     owners: npt.NDArray[np.integer],
     positions: npt.NDArray[np.integer],
@@ -342,7 +342,7 @@ def _packed(diagonals: I32, lefts: I32, low: int, position_bits: int) -> I64:
     return packed
 
 
-@kernels.compiled
+@kernels.kernel("i8[], i8, i8[], (i8, i8, i8), i8 -> i8[]")
 def _spanning_codes(
     codes: I64, code_shift: int, rows: I64, bits: tuple[int, int, int], min_span: int
 ) -> I64:

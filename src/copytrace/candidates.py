@@ -153,7 +153,7 @@ def stable_sort(keys: U64) -> tuple[I64, U64]:
     return order, sorted_keys
 
 
-@kernels.compiled
+@kernels.kernel("!u8[], !i8[], i8 -> none")
 def _order_alike_keys(sorted_keys: U64, order: I64, index_bits: int) -> None:
     """Put in order (stably: equal keys stay in index order), and ``order`` with them, the
     runs of keys with equal ``key >> index_bits``, in index order, that are not yet."""

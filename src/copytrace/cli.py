@@ -256,24 +256,30 @@ _own_process = False
 
 
 def load_kernels() -> None:
-    """Load numba and start its compiler (see :func:`copytrace.kernels.start`) for a command
-    that runs compiled kernels, in the way that costs least in a process that runs nothing
-    else: numba finds none of :data:`NUMBA_PROBES` (it then has no BLAS for ``np.dot``, no
-    cffi and no coverage hook in this process), and the objects loaded so far, numba's
-    compiler among them, are frozen out of garbage collection (:func:`gc.freeze`), now and
-    again at exit: collecting them would cost time during a run and about 0.2 s at exit, to
-    free memory that the process gives back as it ends anyway (temporary files are removed
-    by atexit handlers, which still run). Freed arrays are kept for reuse
+    """Load the kernels for a command that runs them, in the way that costs least in a
+    process that runs nothing else. They are compiled ahead of time first where they are
+    not yet (once per machine and version, about 20 s, said in one line on stderr: see
+    :mod:`copytrace.aot`); numba is then not loaded at all. Where they are JIT-compiled
+    instead, numba is loaded and its compiler started (:func:`copytrace.kernels.start`)
+    without any of :data:`NUMBA_PROBES` (it then has no BLAS for ``np.dot``, no cffi and no
+    coverage hook in this process). The objects loaded so far are frozen out of garbage
+    collection (:func:`gc.freeze`), now and again at exit: collecting them would cost time
+    during a run and at exit (numba's compiler: about 0.2 s), to free memory that the
+    process gives back as it ends anyway (temporary files are removed by atexit handlers,
+    which still run). Freed arrays are kept for reuse
     (:func:`copytrace.allocator.reuse_freed_memory`).
 
-    Only in the ``copytrace`` program's own process, before numba is loaded; elsewhere (a
-    command run by another program) this does nothing, and numba loads as it always does.
+    Only in the ``copytrace`` program's own process, before the kernels are loaded;
+    elsewhere (a command run by another program) this does nothing, and the kernels load as
+    they always do (compiled ahead of time where that is built, else by numba).
     """
-    if not _own_process or "numba" in sys.modules:
+    if not _own_process or "copytrace.kernels" in sys.modules:
         return
+    from copytrace import aot
     from copytrace.allocator import reuse_freed_memory
 
     reuse_freed_memory()
+    aot.build(lambda line: click.echo(f"copytrace: {line}", err=True))
     with _unimportable(NUMBA_PROBES):
         from copytrace import kernels
 

@@ -4,11 +4,14 @@ words, shingling, one-permutation MinHash and winnowing, one text at a time in o
 Each kernel's docstring says exactly what it computes; :mod:`copytrace.fingerprint` holds the
 contract, builds the folding table and folds in Python the rare texts the table cannot. The
 kernels take and return numpy arrays; hash arithmetic is on unsigned 64-bit integers, mod 2^64.
-They are compiled on first use and cached on disk: next to this file, or in numba's user cache
-directory where the package folder is read-only; where nothing is writable, each process
-compiles them again. The first call of any kernel in a process also starts numba's compiler
-(its typing and lowering registries, the runtime), which a cached kernel needs too; a program
-can do that when it chooses with :func:`start`.
+Every kernel that Python calls is declared with :func:`kernel` (its argument and result
+types), every helper of kernels with :func:`compiled`. They are compiled ahead of time into
+one extension module where :mod:`copytrace.aot` has built it (a process then runs them
+without numba); else by numba's JIT on first use, cached on disk next to this file or in
+numba's user cache directory (where nothing is writable, each process compiles them again).
+Under the JIT, the first call of any kernel in a process also starts numba's compiler (its
+typing and lowering registries, the runtime), which a cached kernel needs too; a program can
+do that when it chooses with :func:`start`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from copytrace.termination import uninterrupted
-
-# numba's C extensions turn an exception raised while they load (a termination) into an
-# ImportError, or drop it: a SIGTERM waits until numba has loaded
-with uninterrupted():
-    import numba
+from copytrace import aot
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -37,12 +35,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def compiled(function: F) -> F:
-    """``function`` compiled by numba (no GIL held), cached on disk where numba finds a
-    writable folder (beside the package, else the user's cache)."""
-    try:
-        return cast(F, numba.njit(cache=True, nogil=True)(function))
-    except RuntimeError:  # no writable cache directory at all: compile in each process
-        return cast(F, numba.njit(nogil=True)(function))
+    """A helper of kernels, compiled into the kernels that call it (see :mod:`copytrace.aot`;
+    where kernels are JIT-compiled, numba's dispatcher: no GIL held, cached on disk)."""
+    return cast(F, aot.declare(function, None))
+
+
+def kernel(signature: str) -> Callable[[F], F]:
+    """A kernel that Python calls, its arguments and result declared by ``signature`` in
+    :mod:`copytrace.aot`'s type language; compiled ahead of time where that module is built,
+    else by numba's JIT."""
+
+    def declared(function: F) -> F:
+        return cast(F, aot.declare(function, signature))
+
+    return declared
 
 
 # odd multiplier for mixing word hashes into a shingle hash (from splitmix64)
@@ -87,7 +93,7 @@ def _fmix(h: np.uint64) -> np.uint64:
     return h ^ (h >> _SHIFT_33)
 
 
-@compiled
+@kernel("u8[] -> u8[]")
 def fmix64(values: U64) -> U64:
     """:func:`_fmix` of every value of a one-dimensional array."""
     out = np.empty_like(values)
@@ -103,7 +109,7 @@ def start() -> None:
     fmix64(np.zeros(1, dtype=np.uint64))
 
 
-@compiled
+@kernel("u4[,], i8, i8 -> u8[,]")
 def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     """(documents x bands) LSH keys: band b of a signature (values ``b*rows`` to
     ``(b+1)*rows - 1``) folded into ``_fmix(b + 1)`` by ``acc = _fmix(acc ^ value)``."""
@@ -179,7 +185,7 @@ def _sorted_unique(values: U64, out: U64, scratch: U64, counts: I64) -> int:
     return written
 
 
-@compiled
+@kernel("u8[], i8[] -> (u8[], i8[])")
 def shingle_sets(shingles: U64, cuts: I64) -> tuple[U64, I64]:
     """Each text's shingle set (sorted, unique), text after text: text i's ordered shingles
     ``shingles[cuts[i]:cuts[i + 1]]`` give its set ``sets[set_cuts[i]:set_cuts[i + 1]]``."""
@@ -288,7 +294,7 @@ def _fold_text(text: U8, table: I32, out: U8, lower: bool) -> int:
     return at
 
 
-@compiled
+@kernel("u1[], i8[], i4[] -> (u1[], i8[], i8[], b1[])")
 def fold(data: U8, starts: I64, table: I32) -> tuple[U8, I64, I64, Bools]:
     """Fold each text ``data[starts[i]:starts[i + 1]]`` (UTF-8) by ``table``.
 
@@ -376,7 +382,7 @@ def _shingle(hashes: U64, ngram_size: int, out: U64) -> int:
     return n
 
 
-@compiled
+@kernel("u8[], i8 -> u8[]")
 def shingles_of_words(hashes: U64, ngram_size: int) -> U64:
     """The shingles of one text's word hashes, in text order."""
     out = np.empty(hashes.shape[0], dtype=np.uint64)
@@ -428,7 +434,7 @@ def _minhash(shingles: U64, key: np.uint64, densify: I32, scratch: U64, out: U32
         out[slot] = np.uint32(value)
 
 
-@compiled
+@kernel("u8[], i8[], u8, i4[,] -> u4[,]")
 def signatures(shingles: U64, cuts: I64, key: np.uint64, densify: I32) -> U32:
     """MinHash signatures (see :func:`_minhash`) of texts ``shingles[cuts[i]:cuts[i + 1]]``."""
     n = cuts.shape[0] - 1
@@ -487,7 +493,7 @@ def _winnow(values: U64, window: int, owner: int, anchors: U64, owners: I32, pos
     return count
 
 
-@compiled
+@kernel("u8[], i8[], i8 -> (u8[], i4[], i4[])")
 def winnow(shingles: U64, cuts: I64, window: int) -> tuple[U64, I32, I32]:
     """Anchors (hash, text, position in text) of texts ``shingles[cuts[i]:cuts[i + 1]]``, in
     text order (see :func:`_winnow`)."""
@@ -511,7 +517,7 @@ def winnow(shingles: U64, cuts: I64, window: int) -> tuple[U64, I32, I32]:
 # --- everything at once -------------------------------------------------------------------
 
 
-@compiled
+@kernel("u1[], i8[], i8[], i8, u8, i4[,], i8 -> (u8[], i8[], u8[], i8[], u4[,], u8[], i4[], i4[])")
 def fingerprint(
     data: U8,
     starts: I64,

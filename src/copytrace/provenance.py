@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from copytrace.kernels import I64, U8, U32, Bools, compiled
+from copytrace.kernels import I64, U8, U32, Bools, compiled, kernel
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
@@ -580,7 +580,7 @@ def _mark_back(codes: U32, flags: U8, end: int, words: int, mark: int, table: Bo
         p -= 1
 
 
-@compiled
+@kernel("u4[] -> (i8[], i8[], i8[])")
 def _starts_kernel(codes: U32) -> tuple[I64, I64, I64]:
     r"""Positions where a phrase before the outlet, one starting with the outlet, and one
     ending a line could start (each ascending), in a text given by its code points:

@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-from copytrace.kernels import I64, U64, compiled
+from copytrace.kernels import I64, U64, compiled, kernel
 
 #: words per anchor k-gram (fewer when the caller's minimum passage is shorter)
 ANCHOR_WORDS = 5
@@ -35,7 +35,7 @@ def kgram_hashes(ids: npt.ArrayLike, k: int) -> npt.NDArray[np.uint64]:
     return _polynomial_hashes(np.ascontiguousarray(ids, dtype=np.int64), k)
 
 
-@compiled
+@kernel("i8[], i8 -> u8[]")
 def _polynomial_hashes(ids: I64, k: int) -> U64:
     """:func:`kgram_hashes`: ``h = h * _PRIME + (id + 1)`` over each k-gram's ids."""
     count = max(ids.shape[0] - k + 1, 0)
@@ -65,7 +65,7 @@ def first_slot(h: np.uint64, shift: np.uint64) -> np.int64:
     return np.int64((h * SPREAD) >> shift)
 
 
-@compiled
+@kernel("u8[], u8[], i8, i8, i8 -> i8[]")
 def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int) -> I64:
     """The seeds of :func:`maximal_runs` (pairs ``(i, j)`` of k-grams of a and b with equal
     hashes: all pairs of a hash when they are at most ``most``, else rank by rank) as sorted
@@ -140,7 +140,7 @@ def _seed_keys(hashes_a: U64, hashes_b: U64, size_a: int, size_b: int, most: int
     return keys
 
 
-@compiled
+@kernel("i8[], i8[], i8, i8[] -> (i8[,], b1)")
 def _grow_runs(a: I64, b: I64, k: int, keys: I64) -> tuple[I64, bool]:
     """The maximal runs (rows ``(start in a, start in b, length)``) through the seeds given
     by their sorted ``keys`` (see :func:`_seed_keys`), and ``True``; or no runs and ``False``

@@ -18,7 +18,7 @@ import numpy as np
 from copytrace.candidates import I64
 from copytrace.config import Config
 from copytrace.fingerprint import U64
-from copytrace.kernels import I32, compiled
+from copytrace.kernels import I32, kernel
 from copytrace.model import Pair, Verdict
 
 
@@ -68,7 +68,7 @@ def chunk_bounds(total: int) -> Iterator[tuple[int, int]]:
         first, size = first + size, min(2 * size, CHUNK_PAIRS)
 
 
-@compiled
+@kernel("u8[], u8[], i8, i8 -> i8")
 def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> int:
     """:func:`longest_shared_passage` of A's ordered shingles and B's shingle set."""
     best = 0
@@ -84,16 +84,15 @@ def _longest_run(ordered_a: U64, set_b: U64, ngram_size: int, max_gap: int) -> i
     return best + ngram_size - 1 if best else 0
 
 
-@compiled
+@kernel("u8[], u8[], i8[], i8[], i8[], i8[] -> i8[]")
 def _shared_counts(
-    sources: tuple[U64, ...], files: I32, starts: I64, ends: I64, lefts: I64, rights: I64
+    source_a: U64, source_b: U64, starts: I64, ends: I64, lefts: I64, rights: I64
 ) -> I64:
-    """The shingles each pair ``(lefts[p], rights[p])`` shares, counted where the documents'
-    sets lie (:class:`ShingleBlocks`)."""
+    """The shingles each pair ``(lefts[p], rights[p])`` shares, where document d's set is
+    ``starts[d]:ends[d]`` of ``source_a`` for a left one, of ``source_b`` for a right one."""
     shared = np.zeros(lefts.shape[0], dtype=np.int64)
     for p in range(lefts.shape[0]):
         a, b = lefts[p], rights[p]
-        source_a, source_b = sources[files[a]], sources[files[b]]
         i, i_end = starts[a], ends[a]
         j, j_end = starts[b], ends[b]
         count = 0
@@ -109,30 +108,46 @@ def _shared_counts(
     return shared
 
 
-@compiled
+@kernel("u8[], i8[], i8[], u8[], i8[], i8[], i8[], i8 -> i8[]")
 def _passages(
     ordered: U64,
     cuts: I64,
     texts: I64,
-    sources: tuple[U64, ...],
-    files: I32,
+    source: U64,
     starts: I64,
     ends: I64,
     rights: I64,
     ngram_size: int,
 ) -> I64:
     """For each pair p, the longest passage of text ``texts[p]`` (its ordered shingles
-    ``ordered[cuts[t]:cuts[t + 1]]``) in the shingle set of document ``rights[p]``, in words."""
+    ``ordered[cuts[t]:cuts[t + 1]]``) in the shingle set of document ``rights[p]``
+    (``source[starts[b]:ends[b]]``), in words."""
     out = np.zeros(texts.shape[0], dtype=np.int64)
     for p in range(texts.shape[0]):
         t, b = texts[p], rights[p]
         out[p] = _longest_run(
-            ordered[cuts[t] : cuts[t + 1]],
-            sources[files[b]][starts[b] : ends[b]],
-            ngram_size,
-            ngram_size,
+            ordered[cuts[t] : cuts[t + 1]], source[starts[b] : ends[b]], ngram_size, ngram_size
         )
     return out
+
+
+def _by_source(blocks: ShingleBlocks, *sides: I64) -> Iterator[tuple[list[U64], I64 | slice]]:
+    """Items given by the rows of each side (a pair: left and right), grouped by the sources
+    their rows' sets lie in: for each combination met, (the source of each side, which
+    items); all items at once where the sets lie in one source."""
+    count = len(blocks.sources)
+    if count == 1:
+        yield [blocks.sources[0]] * len(sides), slice(None)
+        return
+    combination = np.zeros(sides[0].shape[0], dtype=np.int64)
+    for rows in sides:
+        combination = combination * count + blocks.files[rows]
+    for value in np.unique(combination).tolist():
+        sources, rest = [], value
+        for _ in sides:
+            rest, file = divmod(rest, count)
+            sources.append(blocks.sources[file])
+        yield sources[::-1], np.flatnonzero(combination == value)
 
 
 class DocumentPrints(Protocol):
@@ -202,17 +217,30 @@ def _measure_chunk(
     rows, local = np.unique(np.concatenate((lefts, rights)), return_inverse=True)
     local_lefts, local_rights = local[: lefts.shape[0]], local[lefts.shape[0] :]
     with blocks(rows) as where:
-        # a tuple, not a list: numba compiles (and caches) one loop per number of files
-        sources = tuple(where.sources)
-        shared = _shared_counts(sources, *where[1:], local_lefts, local_rights)
+        shared = np.zeros(lefts.shape[0], dtype=np.int64)
+        for (source_a, source_b), at in _by_source(where, local_lefts, local_rights):
+            shared[at] = _shared_counts(
+                source_a, source_b, where.starts, where.ends, local_lefts[at], local_rights[at]
+            )
         passage = np.zeros(lefts.shape[0], dtype=np.int64)
         measured = np.flatnonzero(shared >= passage_from)
         if measured.shape[0]:
             texts, which = np.unique(lefts[measured], return_inverse=True)
             shingles, cuts = ordered(texts)
-            passage[measured] = _passages(
-                shingles, cuts, which, sources, *where[1:], local_rights[measured], k
-            )
+            measured_rights = local_rights[measured]
+            found = np.zeros(measured.shape[0], dtype=np.int64)
+            for (source,), at in _by_source(where, measured_rights):
+                found[at] = _passages(
+                    shingles,
+                    cuts,
+                    which[at],
+                    source,
+                    where.starts,
+                    where.ends,
+                    measured_rights[at],
+                    k,
+                )
+            passage[measured] = found
         set_sizes = where.ends - where.starts
     return shared, passage, set_sizes[local_lefts], set_sizes[local_rights]
 
