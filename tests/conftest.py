@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -16,8 +17,11 @@ from copytrace import aot
 
 # the kernels compiled ahead of time, as the copytrace program builds them on its first
 # command (about 20 s, once per version of their source): this process and every command
-# the tests run use them; tests/test_aot.py checks them against numba's JIT
+# the tests run use them, and a kernel called with arguments it does not declare is an
+# error (COPYTRACE_KERNELS=aot); tests/test_aot.py checks them against numba's JIT
 BUILT_AHEAD_OF_TIME = aot.build()
+if BUILT_AHEAD_OF_TIME:
+    os.environ[aot.MODE_VARIABLE] = "aot"
 
 #: /work/shared, beside the repository checkout
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -6,6 +6,7 @@ the results of numba's JIT on real data, without numba in the process."""
 from __future__ import annotations
 
 import ast
+import collections
 import json
 import os
 import subprocess
@@ -72,6 +73,23 @@ def test_only_arguments_that_match_the_declaration_reach_the_compiled_kernel() -
         calls.clear()
         call(*wrong)
         assert calls == ["fallback"], wrong
+
+
+def test_where_only_compiled_kernels_may_run_another_call_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from copytrace import kernels
+
+    assert BUILT_AHEAD_OF_TIME, "the kernels could not be compiled ahead of time here"
+    monkeypatch.setenv(aot.MODE_VARIABLE, "aot")
+    monkeypatch.setattr(aot, "FALLBACKS", collections.Counter())
+    with pytest.raises(TypeError) as raised:
+        kernels.fmix64(np.arange(6, dtype=np.uint64)[::2])
+    assert str(raised.value) == (
+        "kernel kernels__fmix64 declared as 'u8[] -> u8[]' was called with (uint64[3] not "
+        "C-ordered) (COPYTRACE_KERNELS=aot: no JIT-compiled fallback)"
+    )
+    assert aot.FALLBACKS == {"kernels__fmix64": 1}
 
 
 def _modules_with_kernels() -> set[str]:

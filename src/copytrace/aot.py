@@ -20,7 +20,8 @@ load from numba's cache): a sixth of a scan of 100,000 short articles, all of a 
   or layout would be read as the declared one, and a list where an array is declared
   crashes the process. So each call is checked here (dtype, dimensions, C order, writable
   where written); a call that does not match runs the kernel compiled by numba's JIT
-  instead (loading numba, once), and is counted in :data:`FALLBACKS`. Compiled ahead of
+  instead (loading numba, once), and is counted in :data:`FALLBACKS`; with
+  ``COPYTRACE_KERNELS=aot`` (the tests, the benchmarks) it is an error. Compiled ahead of
   time, kernels hold the GIL while they run.
 
 The type language: a scalar is ``u1 b1 i4 u4 i8 u8``; ``u8[]`` is a one-dimensional
@@ -55,7 +56,8 @@ import numpy as np
 
 #: the modules that hold kernels or their helpers (a test checks that none is missing)
 KERNEL_MODULES = ("kernels", "align", "anchors", "candidates", "provenance", "runs", "verify")
-#: the environment variable that chooses numba's JIT for every kernel (``jit``)
+#: the environment variable that chooses numba's JIT for every kernel (``jit``), or kernels
+#: compiled ahead of time only, anything else an error (``aot``: see :func:`_mode`)
 MODE_VARIABLE = "COPYTRACE_KERNELS"
 #: the environment variable that names the folder of built modules (else the user's cache)
 CACHE_VARIABLE = "COPYTRACE_CACHE"
@@ -261,6 +263,12 @@ def _fallback(declared: _Declared) -> Callable[..., Any]:
 
     def call(*args: Any) -> Any:
         FALLBACKS[declared.export_name] += 1
+        if _mode() == "aot":
+            kinds = ", ".join(_described(arg) for arg in args)
+            raise TypeError(
+                f"kernel {declared.export_name} declared as {declared.signature!r} was "
+                f"called with ({kinds}) ({MODE_VARIABLE}=aot: no JIT-compiled fallback)"
+            )
         return jit_dispatcher(declared)(*args)
 
     return call
@@ -369,8 +377,23 @@ def module_path() -> Path:
     return cache_folder() / f"{module_name()}{suffix}"
 
 
+def _mode() -> str:
+    """``jit`` (numba's JIT only), ``aot`` (compiled ahead of time only: a missing module,
+    or a call that does not match its declaration, is an error; for tests and benchmarks)
+    or ``""`` (the default: ahead of time where built, else JIT)."""
+    return os.environ.get(MODE_VARIABLE, "").strip().lower()
+
+
 def _jit_chosen() -> bool:
-    return os.environ.get(MODE_VARIABLE, "").strip().lower() == "jit"
+    return _mode() == "jit"
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        order = "C-ordered" if value.flags.c_contiguous else "not C-ordered"
+        access = "" if value.flags.writeable else ", read-only"
+        return f"{value.dtype}{list(value.shape)} {order}{access}"
+    return type(value).__name__
 
 
 @functools.cache
@@ -381,6 +404,10 @@ def library() -> types.ModuleType | None:
         return None
     path = module_path()
     if not path.is_file():
+        if _mode() == "aot":
+            raise RuntimeError(
+                f"{MODE_VARIABLE}=aot but no kernels are built for this source at {path}"
+            )
         return None
     spec = importlib.util.spec_from_file_location(module_name(), path)
     if spec is None or spec.loader is None:
