@@ -538,3 +538,56 @@ def test_pages_of_one_template_are_paired_as_a_star(seed_texts: tuple[str, str])
     assert any(f"share LSH buckets of more than {STAR_FROM}" in note for note in result.stats.notes)
     (whole,) = result.clusters
     assert len(whole.members) == len(pages)
+
+
+#: makes the three work folders of a scan in sys.argv[1], says so, then waits to be killed
+_HOLD_FOLDERS = """
+import sys
+from copytrace.spill import DocumentSpill, FingerprintSpill, ShingleSpill
+from copytrace.config import Config
+spills = [ShingleSpill(sys.argv[1]), FingerprintSpill(25, 5, sys.argv[1]),
+          DocumentSpill(Config(), sys.argv[1])]
+print("made", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_scans_work_folders_are_removed_by_the_next_and_no_others(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    def holder() -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_FOLDERS, str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None and process.stdout.readline() == "made\n"
+        return process
+
+    killed = holder()
+    killed_folders = set(tmp_path.iterdir())
+    killed.send_signal(signal.SIGKILL)  # as the out-of-memory killer: no clean-up runs
+    killed.wait()
+    assert len(killed_folders) == 3 and set(tmp_path.iterdir()) == killed_folders
+    alive = holder()  # its first folder removes the killed scan's
+    alive_folders = set(tmp_path.iterdir())
+    assert len(alive_folders) == 3 and not alive_folders & killed_folders
+    older = tmp_path / f"copytrace-texts-{os.getpid()}-0123456789ab"  # made with no lock
+    older.mkdir()
+    unrelated = tmp_path / "copytrace-notes"
+    unrelated.mkdir()
+    try:
+        spill = ShingleSpill(tmp_path)
+        assert set(tmp_path.iterdir()) == alive_folders | {older, unrelated, spill.folder}
+        spill.close()
+    finally:
+        assert alive.stdin is not None
+        alive.stdin.close()
+        alive.wait(timeout=30)
+    assert set(tmp_path.iterdir()) == {older, unrelated}  # the living one removed its own

@@ -1,8 +1,8 @@
 """The kernels compiled ahead of time: one extension module, built for this machine from the
 kernels' own source by numba's ahead-of-time compiler (``numba.pycc``), so that a process
-runs them without loading numba. Loading numba costs every process that runs a kernel 0.4 to
-0.5 s of a core before it can start (numba's import, its compiler's start, each kernel's
-load from numba's cache): a sixth of a scan of 100,000 short articles, all of a ``compare``.
+runs them without loading numba. Loading numba cost every command about 0.3 s before it
+could start (numba's import, its compiler's start, each kernel's load from numba's cache):
+a tenth of a scan of 100,000 short articles, half of a ``compare``.
 
 - **Declaring.** A kernel that Python calls declares its arguments and result in the type
   language below (:func:`copytrace.kernels.kernel`); a helper that only kernels call is
@@ -25,11 +25,12 @@ load from numba's cache): a sixth of a scan of 100,000 short articles, all of a 
   time, kernels hold the GIL while they run.
 
 The type language: a scalar is ``u1 b1 i4 u4 i8 u8``; ``u8[]`` is a one-dimensional
-C-ordered array of them, ``u4[,]`` a two-dimensional one; ``[u8[]]`` a non-empty list of
-arrays; ``(i8, i8)`` a tuple; ``none`` nothing. A signature is ``ARG, ARG, ... -> RESULT``;
-an argument that the kernel writes into is marked ``!`` (``!i8[]``).
+C-ordered array of them, ``u4[,]`` a two-dimensional one; ``(i8, i8)`` a tuple; ``none``
+nothing. A signature is ``ARG, ARG, ... -> RESULT``; an argument that the kernel writes
+into is marked ``!`` (``!i8[]``). No list: numba's ahead-of-time wrappers convert one by
+loading numba.
 
-    python -m copytrace.aot PATH   # build the module into PATH (what build() runs)
+    COPYTRACE_KERNELS=jit python -m copytrace.aot PATH   # what build() runs
 """
 
 from __future__ import annotations
@@ -265,9 +266,13 @@ def _fallback(declared: _Declared) -> Callable[..., Any]:
         FALLBACKS[declared.export_name] += 1
         if _mode() == "aot":
             kinds = ", ".join(_described(arg) for arg in args)
+            what = (
+                f"kernel {declared.export_name} declared as {declared.signature!r}"
+                if declared.signature is not None
+                else f"helper {declared.export_name} (compiled into kernels only)"
+            )
             raise TypeError(
-                f"kernel {declared.export_name} declared as {declared.signature!r} was "
-                f"called with ({kinds}) ({MODE_VARIABLE}=aot: no JIT-compiled fallback)"
+                f"{what} was called with ({kinds}) ({MODE_VARIABLE}=aot: no JIT-compiled fallback)"
             )
         return jit_dispatcher(declared)(*args)
 

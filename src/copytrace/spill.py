@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -38,6 +39,13 @@ from copytrace.records import text_of_line
 from copytrace.termination import uninterrupted
 from copytrace.verify import ShingleBlocks
 
+#: a work folder's name (see :func:`work_folder`): prefix, process id, a random part
+_WORK_FOLDER = re.compile(r"copytrace-[a-z]+-[0-9]+-[0-9a-f]{12}")
+#: the file in a work folder whose lock its process holds while it lives
+_OWNER = ".owner"
+#: the descriptors holding the locks of this process's work folders, by folder
+_HELD: dict[Path, int] = {}
+
 
 def work_folder(
     owner: object, prefix: str, parent: str | Path | None = None
@@ -45,19 +53,93 @@ def work_folder(
     """A new private temporary folder, removed when ``owner`` is garbage-collected, when the
     returned finalizer is called, or when the interpreter exits. The removal is registered
     before the folder exists, so that no interruption (a SIGTERM turned into an exception)
-    can come between the two and leave the folder behind."""
+    can come between the two and leave the folder behind.
+
+    A process killed outright (the out-of-memory killer, ``kill -9``, a crash) cannot remove
+    its folders: a large scan's are gigabytes. So each folder holds a file locked by its
+    process while that lives (the system drops the lock as the process dies, whatever kills
+    it), and making a folder first removes the abandoned ones beside it (see
+    :func:`remove_abandoned`)."""
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
-    path = base / f"{prefix}{os.getpid()}-{secrets.token_hex(6)}"
+    remove_abandoned(base)
+    name = f"{prefix}{os.getpid()}-{secrets.token_hex(6)}"
+    path = base / name
     finalizer = weakref.finalize(owner, _remove_folder, path)
-    path.mkdir(mode=0o700)
+    with uninterrupted():
+        # made under a hidden name, its lock taken, then given its name: a folder with a
+        # work folder's name always has its lock held or its process gone
+        making = base / f".{name}"
+        making.mkdir(mode=0o700)
+        try:
+            _HELD[path] = _locked(making / _OWNER)
+            making.rename(path)
+        except BaseException:
+            _release(path)
+            shutil.rmtree(making, ignore_errors=True)
+            raise
     return path, finalizer
 
 
+def _locked(path: Path) -> int:
+    """A descriptor of the new file ``path``, holding an exclusive lock on it (-1 where the
+    system has no ``flock``: such a folder is never found abandoned)."""
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        import fcntl
+    except ImportError:
+        os.close(descriptor)
+        return -1
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _release(path: Path) -> None:
+    descriptor = _HELD.pop(path, -1)
+    if descriptor >= 0:
+        os.close(descriptor)
+
+
+def remove_abandoned(base: Path) -> list[Path]:
+    """Remove this user's work folders in ``base`` whose process has ended without removing
+    them (their lock is free); the folders removed. Folders of live processes (in any
+    process namespace that shares the folder's file system), of other users, and of
+    versions that made no lock file are left alone."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return []
+    for entry in entries:
+        if not _WORK_FOLDER.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
+                continue
+            descriptor = os.open(os.path.join(entry.path, _OWNER), os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its process lives
+            os.close(descriptor)
+            continue
+        with uninterrupted():
+            shutil.rmtree(entry.path, ignore_errors=True)
+            os.close(descriptor)
+        removed.append(Path(entry.path))
+    return removed
+
+
 def _remove_folder(path: Path) -> None:
-    """Remove a work folder and all in it, whatever it holds: a termination waits (a folder
-    half removed would stay, its finalizer spent)."""
+    """Remove a work folder and all in it, whatever it holds, then release its lock: a
+    termination waits (a folder half removed would stay, its finalizer spent)."""
     with uninterrupted():
         shutil.rmtree(path, ignore_errors=True)
+        _release(path)
 
 
 #: each process's open file in a spill folder, by (process id, folder) (see
