@@ -220,7 +220,7 @@ def make_document(
             f"{len(text)} characters, more than max_chars={config.max_chars}",
         )
         return None
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), which copies every text
         skips.skip(source, line, "empty", "no text")
         return None
     return Document(doc_id, text, dict(meta))
@@ -449,8 +449,12 @@ def _holds_float(value: Any, depth: int = 0) -> bool:
     if kind is dict or kind is list:
         if depth >= MAX_NESTING:
             raise _TooDeep
-        items = value.values() if kind is dict else value
-        return any(type(item) is not str and _holds_float(item, depth + 1) for item in items)
+        # a loop, not any() over a generator: called for every record, most of them a few
+        # strings, where the generator's frame costs more than the test
+        for item in value.values() if kind is dict else value:
+            if type(item) is not str and _holds_float(item, depth + 1):
+                return True
+        return False
     return kind is float
 
 
