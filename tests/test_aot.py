@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,18 +149,16 @@ def test_kernels_compiled_ahead_of_time_give_the_jit_results_without_numba(
     assert sum(json.loads(line)["verdict"] == "duplicate" for line in pairs) >= 137
 
 
-def test_a_build_that_fails_is_said_once_and_not_tried_again(
+def test_a_build_that_fails_is_said_and_not_tried_again_for_a_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(aot.CACHE_VARIABLE, str(tmp_path))
     monkeypatch.delenv(aot.MODE_VARIABLE, raising=False)
     tries: list[Path] = []
-
-    def failing(path: Path) -> str:
-        tries.append(path)
-        return "error: command 'gcc' failed: No such file or directory"
-
-    monkeypatch.setattr(aot, "_build_in_process_of_its_own", failing)
+    outcome = ("error: command 'gcc' failed: No such file or directory", True)
+    monkeypatch.setattr(
+        aot, "_build_in_process_of_its_own", lambda path: tries.append(path) or outcome
+    )
     said: list[str] = []
     assert not aot.build(said.append)
     assert not aot.build(said.append)
@@ -168,7 +167,31 @@ def test_a_build_that_fails_is_said_once_and_not_tried_again(
         "kernels not compiled ahead of time (error: command 'gcc' failed: No such file or "
         "directory); numba compiles them"
     )
-    assert "gcc" in (tmp_path / "kernels" / f"{aot.module_name()}.failed").read_text()
+    failed = tmp_path / "kernels" / f"{aot.module_name()}.failed"
+    assert "gcc" in failed.read_text()
+    a_day_ago = time.time() - aot.RETRY_AFTER - 1
+    os.utime(failed, (a_day_ago, a_day_ago))
+    assert not aot.build(said.append)
+    assert len(tries) == 2
+
+
+def test_a_build_stopped_by_a_signal_is_tried_again_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(aot.CACHE_VARIABLE, str(tmp_path))
+    monkeypatch.delenv(aot.MODE_VARIABLE, raising=False)
+    tries: list[Path] = []
+    outcome = ("the build was stopped by signal 2", False)
+    monkeypatch.setattr(
+        aot, "_build_in_process_of_its_own", lambda path: tries.append(path) or outcome
+    )
+    said: list[str] = []
+    assert not aot.build(said.append) and not aot.build(said.append)
+    assert len(tries) == 2 and not list((tmp_path / "kernels").glob("*.failed"))
+    assert said[-1] == (
+        "kernels not compiled ahead of time (the build was stopped by signal 2); numba "
+        "compiles them"
+    )
 
 
 def _program(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:

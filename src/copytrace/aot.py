@@ -14,7 +14,7 @@ a tenth of a scan of 100,000 short articles, half of a ``compare``.
   on stderr); so does ``copytrace.aot.build()`` called from Python, and the test suite. A
   process uses it when it exists as the process loads :mod:`copytrace.kernels`; else, or
   when ``COPYTRACE_KERNELS=jit`` is set, or where it cannot be built (no C compiler: the
-  reason is kept beside, and the build is not tried again for that key), the kernels are
+  reason is kept beside, and the build is not tried again for that key for a day), the kernels are
   compiled by numba's JIT and cached by it as before. Both run the same code.
 - **Checked calls.** numba's ahead-of-time wrappers check nothing: an array of another dtype
   or layout would be read as the declared one, and a list where an array is declared
@@ -45,9 +45,11 @@ import importlib.util
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -432,44 +434,57 @@ def _failure_path() -> Path:
     return cache_folder() / f"{module_name()}.failed"
 
 
+#: a failed build is tried again after this many seconds (a full disk passes; a missing C
+#: compiler is said again once a day)
+RETRY_AFTER = 24 * 3600
+
+
 def build(announce: Callable[[str], None] | None = None) -> bool:
     """Build the module for this machine and source if it is not built (see the module
     docstring); whether it is there now. ``announce`` is told, in a line, that a build
-    starts, and why one failed. A build that failed is not tried again for the same key:
-    remove the ``.failed`` file beside it (its reason is in it) to try again."""
+    starts, and why one failed. A build that failed is not tried again for the same key for
+    a day (:data:`RETRY_AFTER`): remove the ``.failed`` file beside it (its reason is in it)
+    to try again sooner. A build stopped by a signal (Ctrl-C) is no failure."""
     if _jit_chosen():
         return False
     path = module_path()
     if path.is_file():
         return True
-    if _failure_path().is_file():
+    if _failed_lately():
         return False
     try:
         folder = cache_folder()
         folder.mkdir(parents=True, exist_ok=True)
         with _locked(folder / ".lock"):
-            if path.is_file() or _failure_path().is_file():
+            if path.is_file() or _failed_lately():
                 return path.is_file()
             if announce is not None:
                 announce(
                     "compiling copytrace's kernels for this machine "
                     f"(once, about 20 s; kept in {folder})"
                 )
-            reason = _build_in_process_of_its_own(path)
+            reason, lasting = _build_in_process_of_its_own(path)
+            _remove_other_builds(path)
     except OSError as exc:  # no folder to keep it in: numba's JIT, as before
         reason = f"cannot write {exc.filename or cache_folder()}: {exc.strerror or exc}"
-        if announce is not None:
-            announce(f"kernels not compiled ahead of time ({reason}); numba compiles them")
-        return False
-    if reason is not None:
+        lasting = False
+    if reason is None:
+        return True
+    if lasting:
         with contextlib.suppress(OSError):
             _failure_path().write_text(reason + "\n", encoding="utf-8")
-        if announce is not None:
-            first = reason.strip().splitlines()[-1] if reason.strip() else "unknown reason"
-            announce(f"kernels not compiled ahead of time ({first}); numba compiles them")
+    if announce is not None:
+        last = reason.strip().splitlines()[-1] if reason.strip() else "unknown reason"
+        announce(f"kernels not compiled ahead of time ({last}); numba compiles them")
+    return False
+
+
+def _failed_lately() -> bool:
+    """Whether a build for this key failed less than :data:`RETRY_AFTER` seconds ago."""
+    try:
+        return time.time() - _failure_path().stat().st_mtime < RETRY_AFTER
+    except OSError:
         return False
-    _remove_other_builds(path)
-    return True
 
 
 @contextlib.contextmanager
@@ -488,8 +503,9 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build_in_process_of_its_own(path: Path) -> str | None:
-    """Run ``python -m copytrace.aot path``; ``None`` when it built, else why not."""
+def _build_in_process_of_its_own(path: Path) -> tuple[str | None, bool]:
+    """Run ``python -m copytrace.aot path``: ``None`` when it built, else why not, and
+    whether that reason lasts (not a build stopped by a signal)."""
     environment = dict(os.environ, **{MODE_VARIABLE: "jit"})
     try:
         done = subprocess.run(
@@ -501,18 +517,23 @@ def _build_in_process_of_its_own(path: Path) -> str | None:
             check=False,
         )
     except OSError as exc:
-        return f"cannot run {sys.executable}: {exc.strerror or exc}"
+        return f"cannot run {sys.executable}: {exc.strerror or exc}", True
     if done.returncode == 0 and path.is_file():
-        return None
-    return (done.stderr or done.stdout or f"exit status {done.returncode}").strip()
+        return None, False
+    if done.returncode < 0:
+        return f"the build was stopped by signal {-done.returncode}", False
+    return (done.stderr or done.stdout or f"exit status {done.returncode}").strip(), True
 
 
 def _remove_other_builds(kept: Path) -> None:
-    """Remove the modules (and failure notes) of other keys: their source is gone."""
+    """Remove the modules and failure notes of other keys (their source is gone), and what
+    builds stopped midway left (the caller holds the build lock: none is running)."""
     for other in kept.parent.glob("copytrace_kernels_*"):
         if other != kept:
             with contextlib.suppress(OSError):
                 other.unlink()
+    for left in kept.parent.glob(".build-*"):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def compile_into(path: Path, declared: Sequence[_Declared]) -> None:
