@@ -228,3 +228,10 @@ def test_where_nothing_can_be_kept_the_program_says_so_and_numba_compiles(
     assert json.loads(done.stdout)["verdict"] == "near_duplicate"
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("copytrace: kernels not compiled ahead of time (cannot write")
+
+
+def test_a_missing_input_is_said_before_any_build(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.jsonl"
+    done = _program("scan", str(missing), "--out", str(tmp_path / "out"), cache=tmp_path)
+    assert (done.returncode, done.stderr) == (1, f"Error: no such file or folder: {missing}\n")
+    assert not (tmp_path / "kernels").exists() and not (tmp_path / "out").exists()

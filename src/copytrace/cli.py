@@ -27,7 +27,7 @@ import click
 from copytrace import __version__
 from copytrace.config import REPRESENTATIVE_POLICIES, Config
 from copytrace.errors import ConfigError, CopytraceError
-from copytrace.ingest import FORMATS, read_document_file
+from copytrace.ingest import FORMATS, check_input, read_document_file
 from copytrace.report import DEDUP_FORMATS, write_comparison_html
 from copytrace.termination import Terminated, stop_requested, terminate_cleanly
 
@@ -372,6 +372,8 @@ def scan_command(
     fmt = options.pop("fmt")
     config = build_config(options)
     started = time.perf_counter()
+    for path in inputs:  # a missing input is said before the kernels load (or are built)
+        check_input(path)
     load_kernels()
     from copytrace.pipeline import scan
 

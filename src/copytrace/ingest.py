@@ -115,17 +115,25 @@ def iter_input_files(inputs: Iterable[str | Path]) -> Iterator[tuple[Path, str, 
     subfolders stay apart."""
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
+        if check_input(path):
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 yield child, child.relative_to(path).as_posix(), True
-        elif path.is_file():
-            yield path, path.name, False
-        elif path.exists():  # a pipe (``<(zcat ...)``), a device: read in pieces, by offset
-            raise InputError(f"not a file or folder (a pipe or device): {path}; save it to a file")
         else:
-            raise InputError(f"no such file or folder: {path}")
+            yield path, path.name, False
+
+
+def check_input(path: Path) -> bool:
+    """Whether ``path`` is a folder (else it is a file); raises :class:`InputError` where it
+    is neither, as every input is checked before a scan starts its work."""
+    if path.is_dir():
+        return True
+    if path.is_file():
+        return False
+    if path.exists():  # a pipe (``<(zcat ...)``), a device: read in pieces, by offset
+        raise InputError(f"not a file or folder (a pipe or device): {path}; save it to a file")
+    raise InputError(f"no such file or folder: {path}")
 
 
 def read_documents(
