@@ -235,3 +235,17 @@ def test_a_missing_input_is_said_before_any_build(tmp_path: Path) -> None:
     done = _program("scan", str(missing), "--out", str(tmp_path / "out"), cache=tmp_path)
     assert (done.returncode, done.stderr) == (1, f"Error: no such file or folder: {missing}\n")
     assert not (tmp_path / "kernels").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_damaged_module_is_not_used_and_is_built_again(
+    tmp_path: Path, seed_paths: tuple[Path, Path]
+) -> None:
+    (tmp_path / "kernels").mkdir()
+    damaged = tmp_path / "kernels" / aot.module_path().name
+    damaged.write_bytes(b"\x7fELF truncated by a full disk")
+    compare = ("compare", *map(str, seed_paths), "--json")
+    first = _program(*compare, cache=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.startswith("copytrace: compiling copytrace's kernels")
+    again = _program(*compare, cache=tmp_path)
+    assert (again.returncode, again.stderr, again.stdout) == (0, "", first.stdout)

@@ -423,6 +423,10 @@ def library() -> types.ModuleType | None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     except ImportError:
+        # damaged (not a module this system loads): removed, so that the next build()
+        # makes it again; this process compiles its kernels with numba's JIT
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
     return module
 
@@ -449,7 +453,9 @@ def build(announce: Callable[[str], None] | None = None) -> bool:
         return False
     path = module_path()
     if path.is_file():
-        return True
+        if library() is not None:
+            return True
+        library.cache_clear()  # it could not be loaded, and is removed: built again
     if _failed_lately():
         return False
     try:
@@ -469,6 +475,7 @@ def build(announce: Callable[[str], None] | None = None) -> bool:
         reason = f"cannot write {exc.filename or cache_folder()}: {exc.strerror or exc}"
         lasting = False
     if reason is None:
+        library.cache_clear()  # the process loads it, unless its kernels are loaded already
         return True
     if lasting:
         with contextlib.suppress(OSError):
