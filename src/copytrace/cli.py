@@ -371,10 +371,10 @@ def scan_command(
     explained, clustered, with a deduplicated corpus, written to --out."""
     fmt = options.pop("fmt")
     config = build_config(options)
-    started = time.perf_counter()
     for path in inputs:  # a missing input is said before the kernels load (or are built)
         check_input(path)
     load_kernels()
+    started = time.perf_counter()  # the scan's time, not a first command's kernel build
     from copytrace.pipeline import scan
 
     run = functools.partial(
