@@ -309,9 +309,10 @@ def test_two_processes_give_what_one_gives(
 def test_the_spills_give_back_each_documents_text_and_shingles(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # real news fingerprinted by a pool of two, so that the shingles and texts lie in two
-    # files each; asked for in a random order, with a document asked for twice, and the
-    # shingles read both where they lie in the mapped files and copied out of them
+    # real news fingerprinted by a pool of two, so that the shingles lie in two files (the
+    # texts in the input, their lines standing as they are); asked for in a random order,
+    # with a document asked for twice, and the shingles read both where they lie in the
+    # mapped files and copied out of them
     path = data_dir / "bbc" / "docs.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found")
@@ -348,13 +349,15 @@ def test_the_spills_give_back_each_documents_text_and_shingles(
     for index, unique in zip(wanted.tolist(), blocks, strict=True):
         expected = ordered_shingles(read[index].text, config.ngram_size)
         assert unique == np.unique(expected).tolist()
-    # lines copied from the spill are the documents' lines, whether they follow on in their
-    # file (every document but some, in order) or not (scattered, one repeated)
+    # lines copied from the spill are the documents' own lines in the input, byte for byte,
+    # whether they follow on in their file (every document but some, in order) or not
+    # (scattered, one repeated)
+    given = {json.loads(line)["id"]: line for line in path.read_bytes().splitlines(True)}
     some = np.flatnonzero(np.arange(len(read)) % 7 != 3)
     for rows in (some, wanted, np.arange(0), np.arange(len(read))):
         copied_lines = io.BytesIO()
         read.copy_lines(rows, copied_lines)
-        expected_lines = b"".join(document_line(doc, config) for doc in read.documents(rows))
+        expected_lines = b"".join(given[read.ids[row]] for row in rows.tolist())
         assert copied_lines.getvalue() == expected_lines
     assert len(expected_lines.splitlines()) == len(read) > 1000
 
@@ -591,3 +594,46 @@ def test_a_killed_scans_work_folders_are_removed_by_the_next_and_no_others(
         alive.stdin.close()
         alive.wait(timeout=30)
     assert set(tmp_path.iterdir()) == {older, unrelated}  # the living one removed its own
+
+
+def test_the_deduplicated_corpus_holds_each_record_as_given_where_it_can_stand_as_it_is(
+    tmp_path: Path, make_text: Callable[[int, int], str]
+) -> None:
+    # byte for byte: a record of a plain file whose id it gives as a string (its spacing,
+    # its key order, its numbers as written; a Windows line end too); written again from
+    # the document: a record whose id is made up (none given) or converted (a number), the
+    # first record after a byte order mark, a last line with no newline, and every record
+    # of a compressed file
+    import gzip
+
+    texts = [make_text(seed, 60) for seed in range(7)]
+    given = [
+        b'\xef\xbb\xbf{"id": "bom", "text": %s}\n',
+        b'{ "text" : %s , "id":"spaced", "score": 1.50 }\n',
+        b'{"text": %s}\n',
+        b'{"id": 7, "text": %s}\n',
+        b'{"id": "crlf", "text": %s}\r\n',
+        b'{"id": "last", "text": %s}',
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_bytes(
+        b"".join(line % json.dumps(text).encode() for line, text in zip(given, texts, strict=False))
+    )
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(b'{"id": "gz", "text": %s}\n' % json.dumps(texts[6]).encode()))
+    result = scan([corpus, packed], out=tmp_path / "out")
+    assert result.stats.documents == 7 and not result.pairs
+    lines = (tmp_path / "out" / "deduplicated.jsonl").read_bytes().splitlines(True)
+    original = corpus.read_bytes().splitlines(True)
+    by_id = {doc.id: doc for doc in result.documents}
+    config = Config()
+    assert lines == [
+        document_line(by_id["bom"], config),
+        original[1],
+        document_line(by_id["corpus.jsonl:3"], config),
+        document_line(by_id["7"], config),
+        original[4],
+        document_line(by_id["last"], config),
+        document_line(by_id["gz"], config),
+    ]
+    assert original[4].endswith(b"\r\n") and b'"score": 1.50' in original[1]

@@ -12,10 +12,11 @@ number of processes: a document's fingerprint does not depend on the batch it is
 
 How the work is shared: JSON Lines, the format of large corpora, are cut into blocks of whole
 lines here (the only pass over their bytes in this process) and parsed by the worker that
-fingerprints them, which also writes each document's line of the deduplicated corpus and its
-shingles to its own spill files; only ids, metadata, fingerprints and skips come back. Other
-formats, and Documents, are read here and their lines written to the document spill, where
-the worker reads their texts.
+fingerprints them, which also writes each document's shingles to its own spill file, and its
+line of the deduplicated corpus where the record's own line in a plain file cannot stand as
+it is (see :func:`_lines_of`: the others are read back from the input); only ids, metadata,
+fingerprints, where the lines are and skips come back. Other formats, and Documents, are
+read here and their lines written to the document spill, where the worker reads their texts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from copytrace.fingerprint import (
 )
 from copytrace.ingest import (
     LineSpan,
+    ParsedLine,
     input_files,
     jsonl_documents,
     line_spans,
@@ -141,8 +143,10 @@ class _Done:
 
     prints: FingerprintBatch  # without its signatures (an empty column)
     keys: U64  # the band keys of its signatures, a row a document
-    text_file: str
-    text_starts: I64
+    text_files: tuple[str, ...]  # where the documents' lines are: files of the spill, inputs
+    text_file_of: I64  # which of them, a row a document
+    text_starts: I64  # where in it each line starts, and ends (its newline included)
+    text_ends: I64
     shingle_file: str
     set_starts: I64
     set_ends: I64
@@ -166,21 +170,25 @@ def _run(task: _Task) -> _Done:
         work = task.work
         lines = work.block().split(b"\n")
         opens_file, newlines = work.span.start == 0, len(lines) - 1
-        numbered = list(
-            jsonl_documents(lines, 1, work.source, config, skips, opens_file=opens_file)
-        )
-        docs = [doc for _, doc in numbered]
+        parsed = list(jsonl_documents(lines, 1, work.source, config, skips, opens_file=opens_file))
+        docs = [line.document for line in parsed]
         texts = [doc.text for doc in docs]
-        text_file, text_starts = write_lines(task.texts, [document_line(d, config) for d in docs])
+        places = _lines_of(parsed, lines, work, task.texts, config)
         records = _Records(
             [doc.id for doc in docs],
             [doc.meta for doc in docs],
             work.source,
-            [number for number, _ in numbered],
+            [p.number for p in parsed],
         )
     else:
-        text_file, text_starts = task.work.name, task.work.starts
-        texts = read_texts(task.texts / text_file, text_starts, config.text_field)
+        starts = task.work.starts
+        places = (
+            (task.work.name,),
+            np.zeros(len(starts) - 1, dtype=np.int64),
+            starts[:-1],
+            starts[1:],
+        )
+        texts = read_texts(task.texts / task.work.name, starts, config.text_field)
     permutations = permutations_for(config.num_perm, config.seed)
     prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
     sets, set_cuts = kernels.shingle_sets(shingles, cuts)
@@ -190,8 +198,7 @@ def _run(task: _Task) -> _Done:
         # the signatures stay here: their band keys are all that candidate generation uses
         dataclasses.replace(prints, signatures=prints.signatures[:, :0]),
         keys,
-        text_file,
-        text_starts,
+        *places,
         shingle_file,
         first + set_cuts[:-1],
         first + set_cuts[1:],
@@ -200,6 +207,44 @@ def _run(task: _Task) -> _Done:
         opens_file,
         newlines,
     )
+
+
+#: a byte order mark, which may open a file of JSON Lines: not part of its first record
+_BOM = b"\xef\xbb\xbf"
+
+
+def _lines_of(
+    parsed: list[ParsedLine], lines: list[bytes], work: _Lines, folder: Path, config: Config
+) -> tuple[tuple[str, ...], I64, I64, I64]:
+    """Where the documents' lines of the deduplicated corpus are (see :class:`_Done`): a
+    record's own line in a plain file of JSON Lines where it can stand as it is (its id given
+    as a string, its metadata not chosen by ``meta_fields``, a newline after it, no byte
+    order mark before it), byte for byte; the others' written here to the document spill
+    (:func:`copytrace.records.document_line`), as every document of a compressed file."""
+    n = len(parsed)
+    if work.span.data or config.meta_fields or not n:
+        name, starts = write_lines(folder, [document_line(p.document, config) for p in parsed])
+        return (name,), np.zeros(n, dtype=np.int64), starts[:-1], starts[1:]
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum([len(line) + 1 for line in lines], out=offsets[1:])
+    index = np.fromiter((p.number - 1 for p in parsed), dtype=np.int64, count=n)
+    as_given = np.fromiter(
+        (p.id_given and p.number < len(lines) for p in parsed), dtype=np.bool_, count=n
+    )
+    if as_given[0] and parsed[0].number == 1 and lines[0].startswith(_BOM):
+        as_given[0] = False
+    starts = work.span.start + offsets[index]
+    ends = work.span.start + offsets[index + 1]
+    file_of = np.zeros(n, dtype=np.int64)
+    names: tuple[str, ...] = (str(Path(work.source).resolve()),)
+    written = np.flatnonzero(~as_given)
+    if written.shape[0]:
+        lines_here = [document_line(parsed[row].document, config) for row in written.tolist()]
+        name, at = write_lines(folder, lines_here)
+        names += (name,)
+        file_of[written] = 1
+        starts[written], ends[written] = at[:-1], at[1:]
+    return names, file_of, starts, ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,13 +367,19 @@ def fingerprint_documents(
         ids, metas = records.ids, records.metas
         keep = _first_of_each_id(records, seen, skips)
         rows = np.flatnonzero(_with_words(done, keep, records, skips))
-        docs.adopt(
-            done.text_file,
-            done.text_starts[rows],
-            done.text_starts[rows + 1],
-            [ids[row] for row in rows.tolist()],
-            [metas[row] for row in rows.tolist()],
-        )
+        file_of = done.text_file_of[rows]
+        cuts = (np.flatnonzero(file_of[1:] != file_of[:-1]) + 1).tolist()
+        for low, high in (
+            zip([0, *cuts], [*cuts, rows.shape[0]], strict=True) if rows.shape[0] else ()
+        ):
+            run = rows[low:high]  # documents whose lines are in one file
+            docs.adopt(
+                done.text_files[int(file_of[low])],
+                done.text_starts[run],
+                done.text_ends[run],
+                [ids[row] for row in run.tolist()],
+                [metas[row] for row in run.tolist()],
+            )
         spill.adopt(
             done.shingle_file,
             done.set_starts[rows],

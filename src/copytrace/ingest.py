@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
 import orjson
 
@@ -470,8 +470,18 @@ def read_jsonl(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]
     """JSON Lines: one object a line; blank lines are ignored."""
     source = str(path)
     for first, block in line_blocks(path, skips):
-        for _, doc in jsonl_documents(block.split(b"\n"), first, source, config, skips):
-            yield doc
+        for parsed in jsonl_documents(block.split(b"\n"), first, source, config, skips):
+            yield parsed.document
+
+
+class ParsedLine(NamedTuple):
+    """A document read from a line of JSON Lines: the line's number, the document, and
+    whether the record holds the document's id as it is (a string, not one made up for a
+    record without one, nor one converted from a number)."""
+
+    number: int
+    document: Document
+    id_given: bool
 
 
 def jsonl_documents(
@@ -482,7 +492,7 @@ def jsonl_documents(
     skips: SkipLog,
     *,
     opens_file: bool | None = None,
-) -> Iterator[tuple[int, Document]]:
+) -> Iterator[ParsedLine]:
     """The documents of the lines of a block of JSON Lines (:func:`line_blocks`, split at its
     newlines) whose first line is line ``first`` of ``source``, each with its line number;
     each record that cannot be one is a counted skip. ``opens_file`` says whether the block is
@@ -520,7 +530,7 @@ def jsonl_documents(
         doc_id, text, meta = _split_record(record, config, source, number)
         doc = make_document(doc_id, text, meta, source, number, config, skips)
         if doc is not None:
-            yield number, doc
+            yield ParsedLine(number, doc, record.get(config.id_field) == doc_id)
 
 
 def read_txt(

@@ -508,11 +508,12 @@ _COPY_AT_ONCE = 1 << 24
 
 class DocumentSpill(Sequence[Document]):
     """Documents whose texts live on disk: ids and metadata stay in memory; on disk, each
-    document is its line of the deduplicated corpus (:func:`copytrace.records.document_line`
-    with ``config``'s field names), read back (with ``pread``) when the document is asked
-    for, or copied as it is into a deduplicated corpus (:meth:`copy_lines`). The lines are in
-    files of the spill's folder, written by whichever process read the documents
-    (:func:`write_lines`).
+    document is its line of the deduplicated corpus, read back (with ``pread``) when the
+    document is asked for, or copied as it is into a deduplicated corpus
+    (:meth:`copy_lines`). A line is the record's own line in a plain JSON Lines input where
+    it can stand as it is (``adopt`` is then given the input's absolute path); else it is
+    :func:`copytrace.records.document_line` with ``config``'s field names, in files of the
+    spill's folder written by whichever process read the documents (:func:`write_lines`).
 
     A scan of a corpus larger than memory holds its texts this way. The temporary folder goes
     when the spill is garbage-collected (or the interpreter exits), so the documents of a
@@ -537,8 +538,9 @@ class DocumentSpill(Sequence[Document]):
         ids: Sequence[str],
         metas: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Add documents whose lines :func:`write_lines` wrote (in any process) to file
-        ``name`` of this spill's folder, line i from byte ``starts[i]`` to ``ends[i]``."""
+        """Add documents whose lines are in file ``name`` (of this spill's folder, where
+        :func:`write_lines` wrote them in any process, or an absolute path: an input), line i
+        from byte ``starts[i]`` to ``ends[i]`` (its newline included)."""
         self._places.add(name, starts, ends)
         self.ids.extend(ids)
         self.metas.extend(metas)
