@@ -517,7 +517,8 @@ class DocumentSpill(Sequence[Document]):
 
     A scan of a corpus larger than memory holds its texts this way. The temporary folder goes
     when the spill is garbage-collected (or the interpreter exits), so the documents of a
-    :class:`~copytrace.pipeline.ScanResult` stay readable for as long as it is held.
+    :class:`~copytrace.pipeline.ScanResult` stay readable for as long as it is held (and,
+    for lines read from an input, as long as that input is left as it was).
     """
 
     def __init__(self, config: Config | None = None, folder: str | Path | None = None) -> None:
