@@ -149,16 +149,25 @@ def test_kernels_compiled_ahead_of_time_give_the_jit_results_without_numba(
     assert sum(json.loads(line)["verdict"] == "duplicate" for line in pairs) >= 137
 
 
-def test_a_build_that_fails_is_said_and_not_tried_again_for_a_day(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _builds_ending(
+    outcome: tuple[str, bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[Path]:
+    """Builds into ``tmp_path`` that end as ``outcome`` (why, and whether that lasts)
+    without compiling anything: the paths each was asked to build, as they are asked."""
     monkeypatch.setenv(aot.CACHE_VARIABLE, str(tmp_path))
     monkeypatch.delenv(aot.MODE_VARIABLE, raising=False)
     tries: list[Path] = []
-    outcome = ("error: command 'gcc' failed: No such file or directory", True)
     monkeypatch.setattr(
         aot, "_build_in_process_of_its_own", lambda path: tries.append(path) or outcome
     )
+    return tries
+
+
+def test_a_build_that_fails_is_said_and_not_tried_again_for_a_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcome = ("error: command 'gcc' failed: No such file or directory", True)
+    tries = _builds_ending(outcome, tmp_path, monkeypatch)
     said: list[str] = []
     assert not aot.build(said.append)
     assert not aot.build(said.append)
@@ -178,13 +187,7 @@ def test_a_build_that_fails_is_said_and_not_tried_again_for_a_day(
 def test_a_build_stopped_by_a_signal_is_tried_again_next_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(aot.CACHE_VARIABLE, str(tmp_path))
-    monkeypatch.delenv(aot.MODE_VARIABLE, raising=False)
-    tries: list[Path] = []
-    outcome = ("the build was stopped by signal 2", False)
-    monkeypatch.setattr(
-        aot, "_build_in_process_of_its_own", lambda path: tries.append(path) or outcome
-    )
+    tries = _builds_ending(("the build was stopped by signal 2", False), tmp_path, monkeypatch)
     said: list[str] = []
     assert not aot.build(said.append) and not aot.build(said.append)
     assert len(tries) == 2 and not list((tmp_path / "kernels").glob("*.failed"))
