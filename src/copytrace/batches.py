@@ -181,14 +181,8 @@ def _run(task: _Task) -> _Done:
             [p.number for p in parsed],
         )
     else:
-        starts = task.work.starts
-        places = (
-            (task.work.name,),
-            np.zeros(len(starts) - 1, dtype=np.int64),
-            starts[:-1],
-            starts[1:],
-        )
-        texts = read_texts(task.texts / task.work.name, starts, config.text_field)
+        places = _in_one_file(task.work.name, task.work.starts)
+        texts = read_texts(task.texts / task.work.name, task.work.starts, config.text_field)
     permutations = permutations_for(config.num_perm, config.seed)
     prints, shingles, cuts = fingerprint_batch_with_shingles(texts, config, permutations)
     sets, set_cuts = kernels.shingle_sets(shingles, cuts)
@@ -223,8 +217,9 @@ def _lines_of(
     (:func:`copytrace.records.document_line`), as every document of a compressed file."""
     n = len(parsed)
     if work.span.data or config.meta_fields or not n:
-        name, starts = write_lines(folder, [document_line(p.document, config) for p in parsed])
-        return (name,), np.zeros(n, dtype=np.int64), starts[:-1], starts[1:]
+        return _in_one_file(
+            *write_lines(folder, [document_line(p.document, config) for p in parsed])
+        )
     offsets = np.zeros(len(lines) + 1, dtype=np.int64)
     np.cumsum([len(line) + 1 for line in lines], out=offsets[1:])
     index = np.fromiter((p.number - 1 for p in parsed), dtype=np.int64, count=n)
@@ -245,6 +240,12 @@ def _lines_of(
         file_of[written] = 1
         starts[written], ends[written] = at[:-1], at[1:]
     return names, file_of, starts, ends
+
+
+def _in_one_file(name: str, starts: I64) -> tuple[tuple[str, ...], I64, I64, I64]:
+    """Lines one after the other in file ``name`` (line i from ``starts[i]`` to
+    ``starts[i + 1]``), as :func:`_lines_of` says where lines are."""
+    return (name,), np.zeros(starts.shape[0] - 1, dtype=np.int64), starts[:-1], starts[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,19 +368,14 @@ def fingerprint_documents(
         ids, metas = records.ids, records.metas
         keep = _first_of_each_id(records, seen, skips)
         rows = np.flatnonzero(_with_words(done, keep, records, skips))
-        file_of = done.text_file_of[rows]
-        cuts = (np.flatnonzero(file_of[1:] != file_of[:-1]) + 1).tolist()
-        for low, high in (
-            zip([0, *cuts], [*cuts, rows.shape[0]], strict=True) if rows.shape[0] else ()
-        ):
-            run = rows[low:high]  # documents whose lines are in one file
-            docs.adopt(
-                done.text_files[int(file_of[low])],
-                done.text_starts[run],
-                done.text_ends[run],
-                [ids[row] for row in run.tolist()],
-                [metas[row] for row in run.tolist()],
-            )
+        docs.adopt(
+            done.text_files,
+            done.text_starts[rows],
+            done.text_ends[rows],
+            [ids[row] for row in rows.tolist()],
+            [metas[row] for row in rows.tolist()],
+            file_of=done.text_file_of[rows],
+        )
         spill.adopt(
             done.shingle_file,
             done.set_starts[rows],

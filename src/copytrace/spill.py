@@ -201,16 +201,21 @@ class _Places:
         self.folder = folder
         self._columns = columns
         self._names: dict[str, int] = {}
-        self._parts: list[tuple[int, tuple[I64, ...]]] = []
+        self._parts: list[tuple[I32, tuple[I64, ...]]] = []
         self._arrays: tuple[I32, tuple[I64, ...]] | None = None
         self._readers: list[int] | None = None
 
-    def add(self, name: str, *columns: I64) -> None:
-        """Add documents whose data lies in file ``name``, at ``columns`` (one value each)."""
+    def add(self, names: str | Sequence[str], *columns: I64, file_of: I64 | None = None) -> None:
+        """Add documents whose data lies in file ``names`` (or, given ``file_of``, document
+        i's in file ``names[file_of[i]]``), at ``columns`` (one value each)."""
         if self._arrays is not None:
             raise RuntimeError("cannot add to a spill that has been read")
-        number = self._names.setdefault(name, len(self._names))
-        self._parts.append((number, tuple(np.asarray(c, dtype=np.int64) for c in columns)))
+        named = [names] if isinstance(names, str) else list(names)
+        numbers = np.array([self._names.setdefault(n, len(self._names)) for n in named])
+        count = np.shape(columns[0])[0]
+        which = np.zeros(count, dtype=np.int64) if file_of is None else np.asarray(file_of)
+        files = numbers[which].astype(np.int32) if count else np.empty(0, dtype=np.int32)
+        self._parts.append((files, tuple(np.asarray(c, dtype=np.int64) for c in columns)))
 
     def arrays(self) -> tuple[I32, tuple[I64, ...]]:
         """Each document's file number and columns, all added so far; nothing can be added
@@ -219,7 +224,7 @@ class _Places:
             writer = _WRITERS.pop((os.getpid(), self.folder), None)
             if writer is not None:
                 writer.close()
-            files = [np.full(cols[0].shape[0], n, dtype=np.int32) for n, cols in self._parts]
+            files = [numbers for numbers, _ in self._parts]
             self._arrays = (
                 np.concatenate(files) if files else np.empty(0, dtype=np.int32),
                 tuple(
@@ -533,16 +538,18 @@ class DocumentSpill(Sequence[Document]):
 
     def adopt(
         self,
-        name: str,
+        names: str | Sequence[str],
         starts: I64,
         ends: I64,
         ids: Sequence[str],
         metas: Sequence[Mapping[str, Any]],
+        file_of: I64 | None = None,
     ) -> None:
-        """Add documents whose lines are in file ``name`` (of this spill's folder, where
-        :func:`write_lines` wrote them in any process, or an absolute path: an input), line i
-        from byte ``starts[i]`` to ``ends[i]`` (its newline included)."""
-        self._places.add(name, starts, ends)
+        """Add documents whose lines are in file ``names`` (or, given ``file_of``, document
+        i's in ``names[file_of[i]]``): files of this spill's folder, where
+        :func:`write_lines` wrote them in any process, or absolute paths (inputs). Line i is
+        from byte ``starts[i]`` to ``ends[i]``, its newline included."""
+        self._places.add(names, starts, ends, file_of=file_of)
         self.ids.extend(ids)
         self.metas.extend(metas)
 
