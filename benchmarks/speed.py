@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus, info = cached_corpus(docs)
     names = [] if args.only_peers else [COPYTRACE, COPYTRACE_DEDUP]
     if names:
-        scale.build_kernels()
+        scale.prepare_copytrace()
     starts: dict[str, list[str] | None] = {}
     skipped: dict[str, str] = {}
     if not args.only_copytrace:

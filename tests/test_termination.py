@@ -143,6 +143,38 @@ def test_a_pool_left_early_while_its_processes_send_big_results_does_not_hang() 
     assert (done.returncode, done.stdout.split()) == (0, ["left"] * 20), done.stderr
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe capacity is Linux's")
+def test_a_pools_pipes_hold_a_whole_result_of_a_megabyte() -> None:
+    """Results (a batch's fingerprints, a chunk's explanations) travel through the pool's
+    pipes: at Linux's default 64 KiB, a process sending one waits on its parent's reading
+    thread some fifty times."""
+    import fcntl
+
+    from copytrace.pool import PIPE_BYTES, bounded_imap, process_pool
+
+    get_pipe_size = 1032  # F_GETPIPE_SZ
+    with process_pool(2) as pool:
+        queues = (pool._inqueue, pool._outqueue)  # type: ignore[attr-defined]
+        sizes = {fcntl.fcntl(q._reader.fileno(), get_pipe_size) for q in queues}
+        assert list(bounded_imap(pool, len, [b"x" * PIPE_BYTES] * 3, 2)) == [PIPE_BYTES] * 3
+    assert sizes == {PIPE_BYTES}
+
+
+def test_tapered_tasks_start_short_grow_and_end_short_again() -> None:
+    from copytrace.pool import tapered
+
+    chunks = list(tapered(range(4625), 256, 16))
+    sizes = [len(chunk) for chunk in chunks]
+    assert [item for chunk in chunks for item in chunk] == list(range(4625))
+    assert sizes[:5] == [16, 32, 64, 128, 256] and max(sizes) == 256
+    assert sizes[-6:] == [145, 72, 36, 18, 16, 2]  # the 545 left once the end was seen
+    assert [len(c) for c in tapered(range(20), 256, 16)] == [16, 4]
+    assert [len(c) for c in tapered(iter(range(3)), 8, 1)] == [1, 1, 1]
+    assert list(tapered([], 256, 16)) == []
+    with pytest.raises(ValueError, match="smallest"):
+        list(tapered(range(3), 4, 8))
+
+
 _POOL_SIGNALLED = """
 import os, signal, time
 from copytrace.pool import bounded_imap, process_pool

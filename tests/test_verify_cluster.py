@@ -142,7 +142,7 @@ def test_chunks_grow_from_the_first_and_cover_every_candidate() -> None:
     assert all(end == first for (_, end), (first, _) in itertools.pairwise(bounds))
     assert bounds[-1][1] == 100_000
     sizes = [end - first for first, end in bounds]
-    assert sizes[:4] == [2_048, 4_096, 8_192, 16_384]
+    assert sizes[:6] == [512, 1_024, 2_048, 4_096, 8_192, 16_384]
     assert max(sizes) == verify_module.CHUNK_PAIRS
     assert list(verify_module.chunk_bounds(0)) == []
     assert list(verify_module.chunk_bounds(5)) == [(0, 5)]

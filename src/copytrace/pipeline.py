@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
@@ -42,7 +41,7 @@ from copytrace.model import (
     ProgressCallback,
     Skip,
 )
-from copytrace.pool import bounded_imap, process_pool
+from copytrace.pool import bounded_imap, process_pool, tapered
 from copytrace.provenance import Credit, find_credits
 from copytrace.records import json_line
 from copytrace.skips import SkipLog
@@ -402,8 +401,10 @@ def _then(items: Iterable[Pair], after: Callable[[], None]) -> Iterator[Pair]:
     after()
 
 
-#: pairs explained per task (their documents travel with them)
+#: pairs explained per task at most (their documents travel with them); the first and the
+#: last tasks are shorter, down to EXPLAIN_FIRST pairs (:func:`~copytrace.pool.tapered`)
 EXPLAIN_CHUNK = 256
+EXPLAIN_FIRST = 16
 #: below this many pairs, explaining in one process is faster than starting a pool
 PARALLEL_FROM_PAIRS = 2_000
 #: tasks handed to each explaining process ahead of its results being taken: enough that
@@ -491,7 +492,8 @@ def explain_pairs(
 
     def tasks() -> Iterator[_ExplainTask]:
         first = 0
-        while chunk := [(pair.a, pair.b) for pair in itertools.islice(stream, EXPLAIN_CHUNK)]:
+        ids = ((pair.a, pair.b) for pair in stream)
+        for chunk in tapered(ids, EXPLAIN_CHUNK, min(EXPLAIN_FIRST, EXPLAIN_CHUNK)):
             # the chunk's documents, each once, read together in input order
             rows = sorted({docs.index_of(doc_id) for ids in chunk for doc_id in ids})
             kept = len(chunk) if keep is None else max(0, keep - first)

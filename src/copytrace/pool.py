@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
@@ -41,6 +42,28 @@ def bounded_map(
             yield pending.popleft()()
     while pending:
         yield pending.popleft()()
+
+
+def tapered(items: Iterable[Task], largest: int, smallest: int = 1) -> Iterator[list[Task]]:
+    """``items`` in lists, in order, to be a pool's tasks: the first ``smallest`` long, each
+    next one twice as long up to ``largest``, and the last ones halving again down to
+    ``smallest``, so that the pool's processes all start at once (the first items may come
+    slowly, as another stage makes them) and finish together (the last task is short). As
+    many items as the next list holds are taken ahead, so that the end is seen coming."""
+    if smallest < 1 or largest < smallest:
+        raise ValueError(f"need 1 <= smallest <= largest, got {smallest} and {largest}")
+    stream = iter(items)
+    held: collections.deque[Task] = collections.deque()
+    size = smallest
+    while True:
+        held.extend(itertools.islice(stream, 2 * size - len(held)))
+        if len(held) < 2 * size:
+            break
+        yield [held.popleft() for _ in range(size)]
+        size = min(2 * size, largest)
+    while held:  # fewer than two lists' worth left: halve them
+        size = min(len(held), max(smallest, (len(held) + 1) // 2))
+        yield [held.popleft() for _ in range(size)]
 
 
 def bounded_imap(
@@ -88,10 +111,36 @@ class WatchedPool(multiprocessing.pool.Pool):
         self.started: list[multiprocessing.process.BaseProcess] = []
         super().__init__(workers, initializer=worker_init, context=context)
 
+    def _setup_queues(self) -> None:
+        """The pool's queues, their pipes widened (:func:`_widen`). (Pool's own queues and
+        the method that makes them are CPython's, unchanged since Python 3.4.)"""
+        super()._setup_queues()  # type: ignore[misc]
+        for queue in (self._inqueue, self._outqueue):  # type: ignore[attr-defined]
+            _widen(queue._reader.fileno())
+
     def Process(self, ctx: Any, *args: Any, **kwds: Any) -> Any:  # type: ignore[override]
         process = super().Process(ctx, *args, **kwds)
         self.started.append(process)
         return process
+
+
+#: fcntl's command that sets the capacity of a pipe (Linux)
+_F_SETPIPE_SZ = 1031
+#: the capacity asked for a pool's pipes: the most an unprivileged process may set on Linux
+#: by default (/proc/sys/fs/pipe-max-size)
+PIPE_BYTES = 1 << 20
+
+
+def _widen(pipe: int) -> None:
+    """Give the pipe ``pipe`` :data:`PIPE_BYTES` of buffer where the system allows (Linux),
+    not 64 KiB. A pool process sending a result (a batch's fingerprints: about 3 MB) waits
+    on a full pipe until the parent reads, and the parent's thread that reads needs the GIL
+    for every read, waiting up to a switch interval (5 ms) each time the parent's main thread
+    is busy: some fifty waits a result through a 64 KiB pipe, three through 1 MiB."""
+    with contextlib.suppress(OSError, AttributeError, ImportError):
+        import fcntl
+
+        fcntl.fcntl(pipe, _F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _died(process: multiprocessing.process.BaseProcess) -> bool:

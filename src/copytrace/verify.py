@@ -56,7 +56,7 @@ def longest_shared_passage(a: U64, b: U64, ngram_size: int) -> int:
 CHUNK_PAIRS = 20_000
 #: candidate pairs of the first chunk: the chunks double from this up to CHUNK_PAIRS, so that
 #: the first verified pairs, which the explaining processes wait for, come out early
-FIRST_CHUNK_PAIRS = 2_048
+FIRST_CHUNK_PAIRS = 512
 
 
 def chunk_bounds(total: int) -> Iterator[tuple[int, int]]:
