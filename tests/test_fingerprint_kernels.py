@@ -19,7 +19,6 @@ from copytrace import kernels
 from copytrace.anchors import winnow_batch
 from copytrace.config import Config
 from copytrace.fingerprint import (
-    _SEPARATORS,
     Permutations,
     _fold_unusual_words,
     _folded,
@@ -31,11 +30,11 @@ from copytrace.fingerprint import (
     shingle_hashes,
     word_hashes,
 )
-from copytrace.normalize import IGNORABLE, LOOKALIKES, words
+from copytrace.normalize import IGNORABLE, LOOKALIKES, SEPARATORS, words
 from copytrace.textrepair import repair
 
 MASK = (1 << 64) - 1
-_QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in _SEPARATORS}})
+_QUICK_FOLD = str.maketrans({**{c: None for c in IGNORABLE}, **{c: " " for c in SEPARATORS}})
 
 
 def reference_folded_bytes(text: str) -> bytes:
@@ -130,7 +129,7 @@ def test_every_code_point_folds_as_before() -> None:
 
 _PIECES = [
     *"abcXYZ019 _-.,'\n\t\x00",
-    *_SEPARATORS,
+    *SEPARATORS,
     *IGNORABLE,
     *LOOKALIKES,
     *"éÉàÀçÇøØłŁșȘțȚßẞİıſǅȺⱥ",

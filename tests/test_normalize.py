@@ -12,7 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copytrace.normalize import _token_pattern, fold, fold_pieces, fold_word, tokenize, words
+from copytrace import kernels
+from copytrace.normalize import (
+    _token_pattern,
+    fold,
+    fold_pieces,
+    fold_word,
+    tokenize,
+    word_table,
+    words,
+)
 from copytrace.textrepair import repair
 
 # --- folding, case by case ---------------------------------------------------------------
@@ -211,6 +220,7 @@ def _assert_tokenize_is_plain(text: str) -> None:
     else:  # the words of the repaired text, their spans in the text as given
         assert tokens.words == _tokenize_by_pattern(repaired)[0]
     assert tokens.starts.dtype == tokens.ends.dtype == np.int64
+    assert tokens.folded.tobytes().decode("utf-8", "surrogatepass") == " ".join(tokens.words)
 
 
 @pytest.mark.parametrize(
@@ -227,6 +237,36 @@ def _assert_tokenize_is_plain(text: str) -> None:
 )
 def test_tokenize_is_the_word_pattern_folded(text: str) -> None:
     _assert_tokenize_is_plain(text)
+
+
+def test_every_code_point_tokenizes_as_the_word_pattern_folds_it() -> None:
+    # the compiled path (kernels.fold_words, by normalize.word_table) takes ASCII, letters
+    # folded by lower-casing, separators and ignorables; a text holding anything else takes
+    # the Python path: either way, the words and spans of the word pattern
+    contexts = ["{}", "Ab{}Cd", "ΔΣ{}Σ x_y", "x\u00a0{}\u200b{}ΣΣ", "\u00ad{}\u200b"]
+    codes = [*range(0x3000), 0xD800, 0xFEFF, 0xFFFD, 0x10000, 0x1F600, 0x10FFFF]
+    for code in codes:
+        for context in contexts:
+            _assert_tokenize_is_plain(context.replace("{}", chr(code)))
+
+
+def test_news_typography_takes_the_compiled_path() -> None:
+    text = "“Ma\u00adcron’s” plan\u00a0– café ΔΣΦΏΓ, 12\u202f000 «x»"
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    starts, ends, folded, count = kernels.fold_words(codes, word_table())
+    assert count == len(starts) == 8
+    assert folded.tobytes().decode() == "macron s plan café δσφώγ 12 000 x"
+    assert [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)][:2] == [
+        "Ma\u00adcron",
+        "s",
+    ]
+    assert tokenize(text).words == words(text)
+
+
+def test_conjoining_jamo_are_joined_as_nfkc_joins_them() -> None:
+    # each letter alone folds to itself, but NFKC makes syllables of a run of them
+    text = "\u1112\u1161\u11ab\u1100\u1173\u11af \u1112\u1161"
+    assert tokenize(text).words == words(text) == ["한글", "하"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

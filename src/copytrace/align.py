@@ -41,7 +41,7 @@ import numpy.typing as npt
 from copytrace.alignment import Alignment, Edit, EditKind, Passage
 from copytrace.errors import ConfigError
 from copytrace.furniture import unmatched_regions
-from copytrace.kernels import U32, kernel
+from copytrace.kernels import U8, U32, kernel
 from copytrace.model import Document
 from copytrace.normalize import tokenize
 from copytrace.runs import (
@@ -96,23 +96,17 @@ class _Text:
     derives from them when first needed."""
 
     text: str
-    words: list[str]
+    #: how many words it has
+    count: int
     starts: I64
     ends: I64
-    #: its words' code points, a space after each but the last: made when first aligned
-    _word_codes: U32 | None = None
+    #: its words as UTF-8, a space after each but the last (no folded word holds a space: the
+    #: words of ``" ".join(words)`` are ``words``, see :mod:`copytrace.normalize`)
+    folded: U8
     #: the bounds of its words and of the separators between them, and its characters as
     #: code points: made when a typography edit is looked for
     _bounds: I64 | None = None
     _codes: U32 | None = None
-
-    def word_codes(self) -> U32:
-        """Its words' code points, separated by single spaces (no folded word holds a space:
-        the words of ``" ".join(words)`` are ``words``, see :mod:`copytrace.normalize`)."""
-        if self._word_codes is None:
-            joined = " ".join(self.words).encode("utf-32-le", "surrogatepass")
-            self._word_codes = np.frombuffer(joined, dtype=np.uint32)
-        return self._word_codes
 
     def bounds(self) -> I64:
         """``[start_0, end_0, start_1, end_1, ...]``: item ``t`` (word ``t // 2`` when ``t`` is
@@ -135,7 +129,7 @@ class _Text:
 @lru_cache(maxsize=1024)
 def _read(text: str) -> _Text:
     tokens = tokenize(text)
-    return _Text(text, tokens.words, tokens.starts, tokens.ends)
+    return _Text(text, len(tokens), tokens.starts, tokens.ends, tokens.folded)
 
 
 @dataclass(slots=True)
@@ -145,7 +139,6 @@ class _Side:
 
     read: _Text
     text: str
-    words: list[str]
     ids: I64
     starts: I64
     ends: I64
@@ -154,28 +147,26 @@ class _Side:
     def pair(cls, text_a: str, text_b: str) -> tuple[_Side, _Side]:
         """Both sides, their words numbered in order of first appearance in a, then in b."""
         read_a, read_b = _read(text_a), _read(text_b)
-        ids_a, ids_b = _number_words(
-            read_a.word_codes(), len(read_a.words), read_b.word_codes(), len(read_b.words)
-        )
+        ids_a, ids_b = _number_words(read_a.folded, read_a.count, read_b.folded, read_b.count)
         return cls.of(read_a, ids_a), cls.of(read_b, ids_b)
 
     @classmethod
     def of(cls, read: _Text, ids: I64) -> _Side:
-        return cls(read, read.text, read.words, ids, read.starts, read.ends)
+        return cls(read, read.text, ids, read.starts, read.ends)
 
 
-@kernel("u4[], i8, u4[], i8 -> (i8[], i8[])")
-def _number_words(codes_a: U32, count_a: int, codes_b: U32, count_b: int) -> tuple[I64, I64]:
-    """The ``count_a`` words of a then the ``count_b`` words of b (each side's code points,
-    words separated by single spaces) numbered 0, 1, 2... in order of first appearance: equal
-    numbers for equal words.
+@kernel("u1[], i8, u1[], i8 -> (i8[], i8[])")
+def _number_words(codes_a: U8, count_a: int, codes_b: U8, count_b: int) -> tuple[I64, I64]:
+    """The ``count_a`` words of a then the ``count_b`` words of b (each side's words as
+    UTF-8, separated by single spaces) numbered 0, 1, 2... in order of first appearance:
+    equal numbers for equal words.
 
     Words are hashed and looked up in a hash table (open addressing) whose every hit is
-    checked character by character, so that two words whose hashes collide stay apart. The
+    checked byte by byte, so that two words whose hashes collide stay apart. The
     two sides are read as one array (a space between them): choosing between two arrays
     word by word would cost reference counting on every choice.
     """
-    codes = np.concatenate((codes_a, np.full(1, _SPACE, dtype=np.uint32), codes_b))
+    codes = np.concatenate((codes_a, np.full(1, _SPACE, dtype=np.uint8), codes_b))
     size_all = codes.shape[0]
     count = count_a + count_b
     mask, shift = hash_table_shape(count)
@@ -391,8 +382,8 @@ def _extend(
         in_b = _free_stretch(used_b, edge_b, forward, max_gap, len(side_b.ids))
         if not in_a or not in_b:
             continue
-        words_a = side_a.words[in_a.start : in_a.stop]
-        words_b = side_b.words[in_b.start : in_b.stop]
+        words_a = side_a.ids[in_a.start : in_a.stop].tolist()
+        words_b = side_b.ids[in_b.start : in_b.stop].tolist()
         if set(words_a).isdisjoint(words_b):
             continue  # nothing to take (the usual case)
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
@@ -546,7 +537,8 @@ def _gap(
     skip_b: _Skip,
 ) -> tuple[list[Run], list[Edit]]:
     """Matched words and edits of the gap ``a[a0:a1]`` / ``b[b0:b1]`` between two runs
-    (skipped words, which moved blocks explain, left out), by difflib on the folded words."""
+    (skipped words, which moved blocks explain, left out), by difflib on the folded words
+    (their ids: equal for equal words)."""
     in_a, words_a = _unskipped(side_a, a0, a1, skip_a)
     in_b, words_b = _unskipped(side_b, b0, b1, skip_b)
     if not in_a and not in_b:
@@ -573,7 +565,7 @@ def _gap(
     return equal, edits
 
 
-def _opcodes(words_a: list[str], words_b: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
+def _opcodes(words_a: list[int], words_b: list[int]) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib's opcodes for two word lists, without difflib when they share no word (most
     gaps: one word changed, inserted or deleted)."""
     if set(words_a).isdisjoint(words_b):
@@ -585,12 +577,12 @@ def _opcodes(words_a: list[str], words_b: list[str]) -> Sequence[tuple[str, int,
     return SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes()
 
 
-def _unskipped(side: _Side, start: int, end: int, skip: _Skip) -> tuple[list[int], list[str]]:
-    """The indices and words of ``side``'s words ``start`` to ``end`` that are not skipped."""
+def _unskipped(side: _Side, start: int, end: int, skip: _Skip) -> tuple[list[int], list[int]]:
+    """The indices and ids of ``side``'s words ``start`` to ``end`` that are not skipped."""
     if skip is None:
-        return list(range(start, end)), side.words[start:end]
-    kept = ((~skip[start:end]).nonzero()[0] + start).tolist()
-    return kept, [side.words[i] for i in kept]
+        return list(range(start, end)), side.ids[start:end].tolist()
+    kept = (~skip[start:end]).nonzero()[0] + start
+    return kept.tolist(), side.ids[kept].tolist()
 
 
 def _typography(side_a: _Side, side_b: _Side, segment: Run) -> list[Edit]:

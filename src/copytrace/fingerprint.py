@@ -41,7 +41,7 @@ import xxhash
 
 from copytrace import kernels
 from copytrace.config import Config
-from copytrace.normalize import IGNORABLE, LOOKALIKES, fold_pieces
+from copytrace.normalize import CAPITAL_SIGMA, fold_pieces, fold_table, simple_letters
 from copytrace.textrepair import repair
 
 U64 = npt.NDArray[np.uint64]
@@ -53,70 +53,11 @@ _MASK64 = (1 << 64) - 1
 #: texts are batched up to this many bytes (larger texts go alone)
 BATCH_BYTES = 1 << 22
 
-# Characters that are separators (or vanish) in :func:`copytrace.normalize.words` and whose
-# NFKC form holds no word character: mapping them to a space (or deleting ignorables) keeps
-# the words the same, and turns most news text (curly quotes, dashes, no-break spaces) into
-# ASCII, for which lower-casing is the whole of folding.
-_SEPARATORS = (
-    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028"
-    "\u2029\u202f\u205f\u3000"  # spaces
-    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043"  # hyphens, dashes, minus
-    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2039\u203a\u00ab\u00bb"
-    "\u2026\u2022\u00b7\u00a7\u00b6\u00a9\u00ae\u00b0\u2020\u2021\u2030"  # …•·§¶©®°†‡‰
-    "\u00a3\u20ac\u00a5\u00a2\u00d7\u00f7\u00b1\u00a1\u00bf"  # £€¥¢×÷±¡¿
-)
-#: the one letter whose lower case depends on its neighbours: ``str.lower`` makes a word's last
-#: capital sigma a final sigma, case folding (and so normalize.words) always "σ"
-_CAPITAL_SIGMA = "\u03a3"
-
-
-@cache
-def _simple_letters() -> str:
-    """Non-ASCII characters for which lower-casing is the whole of folding.
-
-    A letter or digit that NFKC leaves alone, whose case folding is its one-character lower
-    case (also left alone by NFKC), and that is no look-alike, folds by ``str.lower``: most
-    accented Latin, Greek and Cyrillic letters. Everything else (ligatures, "ß", combining
-    marks, look-alikes, symbols, other scripts) takes the full path.
-    """
-    simple = []
-    for code in range(0x80, 0x3000):
-        char = chr(code)
-        lower = char.lower()
-        if (
-            char.isalnum()
-            and len(lower) == 1
-            and char.casefold() == lower
-            and unicodedata.normalize("NFKC", char) == char
-            and unicodedata.normalize("NFKC", lower) == lower
-            and char not in LOOKALIKES
-            and lower not in LOOKALIKES
-        ):
-            simple.append(char)
-    return "".join(simple)
-
 
 @cache
 def _needs_full_folding() -> re.Pattern[str]:
     """Non-ASCII characters for which lower-casing is not the whole of folding."""
-    return re.compile("[^\\x00-\\x7f" + re.escape(_simple_letters()) + "]")
-
-
-@cache
-def _fold_table() -> npt.NDArray[np.int32]:
-    """What :func:`copytrace.kernels.fold` does with each code point of the BMP: ignorables
-    are deleted, separators become a space, ASCII and simple letters their lower case
-    (capital sigma "σ", as case folding has it), and everything else sends the text to
-    :func:`_fold_unusual`."""
-    table = np.full(0x10000, kernels.UNUSUAL, dtype=np.int32)
-    for char in [chr(code) for code in range(0x80)] + list(_simple_letters()):
-        table[ord(char)] = ord(char.lower())
-    table[ord(_CAPITAL_SIGMA)] = ord("σ")
-    for char in _SEPARATORS:
-        table[ord(char)] = ord(" ")
-    for char in IGNORABLE:
-        table[ord(char)] = kernels.DELETE
-    return table
+    return re.compile("[^\\x00-\\x7f" + re.escape(simple_letters()) + "]")
 
 
 def _folded(texts: Sequence[str]) -> tuple[U8, I64, I64]:
@@ -125,7 +66,7 @@ def _folded(texts: Sequence[str]) -> tuple[U8, I64, I64]:
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    folded, starts, ends, unusual = kernels.fold(data, offsets, _fold_table())
+    folded, starts, ends, unusual = kernels.fold(data, offsets, fold_table())
     flagged = np.flatnonzero(unusual)
     if flagged.shape[0] == 0:
         return folded, starts, ends
@@ -153,7 +94,7 @@ def folded_bytes(text: str) -> bytes:
 def _fold_unusual(quick: str) -> bytes:
     """Fold a quick-folded text (separators made spaces, ignorables deleted) that holds a
     character outside the kernel's table."""
-    return _fold_unusual_words(quick.replace(_CAPITAL_SIGMA, "σ")).encode("utf-8")
+    return _fold_unusual_words(quick.replace(CAPITAL_SIGMA, "σ")).encode("utf-8")
 
 
 def _is_word_character(char: str) -> bool:

@@ -320,6 +320,62 @@ def fold(data: U8, starts: I64, table: I32) -> tuple[U8, I64, I64, Bools]:
     return out[:at], out_starts, out_ends, unusual
 
 
+#: :func:`fold_words` table entries beyond :func:`fold`'s: a code point that separates words
+SEPARATE = -3
+
+
+@kernel("u4[], i4[] -> (i8[], i8[], u1[], i8)")
+def fold_words(codes: U32, table: I32) -> tuple[I64, I64, U8, int]:
+    """The words of a text given by its code points, folded by ``table``: ``(starts, ends,
+    folded, count)``, word i being ``[starts[i], ends[i])`` of the text and ``folded`` the
+    folded words as UTF-8, a space after each but the last.
+
+    Code point c folds to ``table[c]`` (:data:`UNUSUAL` where c is beyond the table): a code
+    point (a word character), :data:`DELETE` (an ignorable: inside a word, it folds to
+    nothing), :data:`SEPARATE` or :data:`UNUSUAL`. A word is a maximal run of word
+    characters and ignorables; one of ignorables alone is none. ``count`` is the number of
+    words, or -1 (and the arrays empty) where the text holds an :data:`UNUSUAL` code point.
+    """
+    n = codes.shape[0]
+    size = table.shape[0]
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    ends = np.empty(n // 2 + 1, dtype=np.int64)
+    # 3 bytes at most for a folded code point of the table (below 2^16); every space between
+    # two words stands for a separator of the text
+    folded = np.empty(3 * n, dtype=np.uint8)
+    count = at = i = 0
+    while i < n:
+        c = codes[i]
+        mapped = int(table[c]) if c < size else UNUSUAL
+        if mapped == SEPARATE:
+            i += 1
+            continue
+        start = i
+        if count:
+            folded[at] = 0x20
+            at += 1
+        first = at
+        while True:
+            if mapped >= 0:
+                at = _put(folded, at, mapped)
+            elif mapped == SEPARATE:
+                break
+            elif mapped == UNUSUAL:
+                return starts[:0], ends[:0], folded[:0], -1
+            i += 1
+            if i == n:
+                break
+            c = codes[i]
+            mapped = int(table[c]) if c < size else UNUSUAL
+        if at == first:  # ignorables only: no word (nor the space before it)
+            at -= 1 if count else 0
+            continue
+        starts[count] = start
+        ends[count] = i
+        count += 1
+    return starts[:count], ends[:count], folded[:at], count
+
+
 # --- words and shingles -------------------------------------------------------------------
 
 

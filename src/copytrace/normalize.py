@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from copytrace import kernels
 from copytrace.textrepair import repair, repair_spans, to_original
 
 #: characters that vanish inside a word: soft hyphen, zero-width space/non-joiner/joiner,
@@ -47,6 +48,88 @@ LOOKALIKES = {
 }  # fmt: skip
 _CONFUSABLES = str.maketrans(LOOKALIKES)
 _CONFUSABLE_CHARS = frozenset(LOOKALIKES)
+
+
+# ---- the code points whose folding is one code point, a separator, or nothing ----------------
+#
+# Most news text is made of them. Compiled kernels fold and tokenise such text by a table
+# (:func:`fold_table`): the fingerprints' folding (:mod:`copytrace.fingerprint`) and
+# :func:`tokenize`. A text holding any other character is folded here in Python.
+
+#: characters that are separators (or vanish) in :func:`words` and whose NFKC form holds no
+#: word character: mapping them to a space keeps the words the same, and turns most news text
+#: (curly quotes, dashes, no-break spaces) into ASCII, for which lower-casing is all folding
+SEPARATORS = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028"
+    "\u2029\u202f\u205f\u3000"  # spaces
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043"  # hyphens, dashes, minus
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2039\u203a\u00ab\u00bb"
+    "\u2026\u2022\u00b7\u00a7\u00b6\u00a9\u00ae\u00b0\u2020\u2021\u2030"  # …•·§¶©®°†‡‰
+    "\u00a3\u20ac\u00a5\u00a2\u00d7\u00f7\u00b1\u00a1\u00bf"  # £€¥¢×÷±¡¿
+)
+#: the one letter whose lower case depends on its neighbours: ``str.lower`` makes a word's last
+#: capital sigma a final sigma, case folding (and so :func:`words`) always "σ"
+CAPITAL_SIGMA = "\u03a3"
+#: Hangul's conjoining letters: each is left alone by NFKC, but NFKC joins a run of them into
+#: syllables, so a word holding them is folded whole, not letter by letter
+_CONJOINING_JAMO = range(0x1100, 0x1200)
+
+
+@cache
+def simple_letters() -> str:
+    """Non-ASCII characters for which lower-casing is the whole of folding, in any word.
+
+    A letter or digit that NFKC leaves alone, whose case folding is its one-character lower
+    case (also left alone by NFKC), that is no look-alike, and that NFKC joins with no other
+    letter (as it joins conjoining jamo), folds by ``str.lower``: most accented Latin, Greek
+    and Cyrillic letters. Everything else (ligatures, "ß", combining marks, look-alikes,
+    symbols, other scripts) takes the full path.
+    """
+    simple = []
+    for code in range(0x80, 0x3000):
+        char = chr(code)
+        lower = char.lower()
+        if (
+            char.isalnum()
+            and len(lower) == 1
+            and char.casefold() == lower
+            and unicodedata.normalize("NFKC", char) == char
+            and unicodedata.normalize("NFKC", lower) == lower
+            and char not in LOOKALIKES
+            and lower not in LOOKALIKES
+            and code not in _CONJOINING_JAMO
+        ):
+            simple.append(char)
+    return "".join(simple)
+
+
+@cache
+def fold_table() -> npt.NDArray[np.int32]:
+    """What the folding kernels do with each code point of the BMP: ignorables are deleted
+    (:data:`~copytrace.kernels.DELETE`), separators become a space, ASCII and simple letters
+    their lower case (capital sigma "σ", as case folding has it), and everything else is
+    :data:`~copytrace.kernels.UNUSUAL`: the text is folded here instead."""
+    table = np.full(0x10000, kernels.UNUSUAL, dtype=np.int32)
+    for char in [chr(code) for code in range(0x80)] + list(simple_letters()):
+        table[ord(char)] = ord(char.lower())
+    table[ord(CAPITAL_SIGMA)] = ord("σ")
+    for char in SEPARATORS:
+        table[ord(char)] = ord(" ")
+    for char in IGNORABLE:
+        table[ord(char)] = kernels.DELETE
+    return table
+
+
+@cache
+def word_table() -> npt.NDArray[np.int32]:
+    """:func:`fold_table` for :func:`copytrace.kernels.fold_words`: what separates words
+    (ASCII other than letters and digits, separators) is :data:`~copytrace.kernels.SEPARATE`,
+    so that one look-up says what a code point is."""
+    table = fold_table().copy()
+    table[table == ord(" ")] = kernels.SEPARATE
+    ascii_table = table[:128]
+    ascii_table[[not chr(code).isalnum() for code in range(128)]] = kernels.SEPARATE
+    return table
 
 
 #: the code points that can be combining marks: planes 0, 1 and 14 hold every one (the other
@@ -139,14 +222,23 @@ def _has_ascii_letter(word: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """Folded words of a text and their ``[start, end)`` offsets in the original text."""
+    """Folded words of a text and their ``[start, end)`` offsets in the original text: the
+    words as UTF-8, a space after each but the last (``" ".join(words)``), and how many.
+    A word's string is made only when :attr:`words` is asked for."""
 
-    words: list[str]
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
+    folded: npt.NDArray[np.uint8]
+    count: int
+
+    @property
+    def words(self) -> list[str]:
+        """The folded words (no folded word holds a space)."""
+        joined = self.folded.tobytes().decode("utf-8", "surrogatepass")
+        return joined.split(" ") if self.count else []
 
     def __len__(self) -> int:
-        return len(self.words)
+        return self.count
 
 
 def _separate_underscores(text: str) -> str:
@@ -179,22 +271,28 @@ def tokenize(text: str) -> Tokens:
         return tokens
     starts = to_original(tokens.starts, repairs, ends=False)
     ends = to_original(tokens.ends, repairs, ends=True)
-    return Tokens(tokens.words, starts, ends)
+    return Tokens(starts, ends, tokens.folded, tokens.count)
 
 
 def _tokenize(text: str) -> Tokens:
-    """:func:`tokenize` of a text already repaired."""
+    """:func:`tokenize` of a text already repaired: by a compiled kernel
+    (:func:`copytrace.kernels.fold_words`), unless the text holds a character that only
+    :func:`fold_pieces` folds."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    starts, ends, folded, count = kernels.fold_words(codes, word_table())
+    if count < 0:
+        return _tokenize_unusual(text, codes)
+    return Tokens(starts, ends, folded, count)
+
+
+def _tokenize_unusual(text: str, codes: npt.NDArray[np.uint32]) -> Tokens:
+    """:func:`_tokenize` of a text holding characters that only :func:`fold_pieces` folds
+    (``codes``: its code points)."""
     # The words are the maximal stretches of word characters (those of the word pattern, a
     # single character class repeated): a mask of them gives the offsets, and the text with
     # every other character made a space splits into the raw words.
-    text = _separate_underscores(text)
-    if text.isascii():
-        # an ASCII word folds to its lower case
-        masked = text.encode("ascii").translate(_ASCII_MASK_LOWER)
-        starts, ends = _word_spans(np.frombuffer(masked, np.uint8) != _SPACE)
-        return Tokens(masked.decode("ascii").split(), starts, ends)
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     is_word = _word_class(codes)
+    is_word &= codes != _UNDERSCORE
     starts, ends = _word_spans(is_word)
     # Every character outside a word a space, then lower case: the words that are all ASCII
     # are folded, the others are folded one by one below (lower-casing makes no space).
@@ -219,14 +317,12 @@ def _tokenize(text: str) -> Tokens:
         counts[list(split)] = [len(pieces) for pieces in split.values()]
         out = [word for index, raw in enumerate(out) for word in split.get(index, (raw,))]
         starts, ends = starts.repeat(counts), ends.repeat(counts)
-    return Tokens(out, starts, ends)
+    joined = np.frombuffer(" ".join(out).encode("utf-8", "surrogatepass"), np.uint8)
+    return Tokens(starts, ends, joined, len(out))
 
 
 _SPACE = ord(" ")
-#: ASCII bytes: word characters (``\w`` in ASCII mode) lower-cased, every other byte a space
-_ASCII_MASK_LOWER = bytes(
-    ord(chr(byte).lower()) if _ASCII_WORD.fullmatch(chr(byte)) else _SPACE for byte in range(128)
-) + bytes([_SPACE] * 128)
+_UNDERSCORE = ord("_")
 #: whether each code point matches the word pattern: 0 not known yet, 1 no, 2 yes; filled in
 #: from the pattern itself as texts bring code points not seen before
 _CLASS_OF_CODE_POINT = np.zeros(sys.maxunicode + 1, dtype=np.int8)
