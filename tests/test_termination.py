@@ -175,6 +175,25 @@ def test_tapered_tasks_start_short_grow_and_end_short_again() -> None:
         list(tapered(range(3), 4, 8))
 
 
+def test_a_shared_pool_is_made_once_when_first_asked_for_and_closed_with_its_block() -> None:
+    from copytrace.pool import SharedPool, bounded_imap
+
+    with SharedPool(2) as shared:
+        assert not shared.started
+        pool = shared.get()
+        first = set(bounded_imap(pool, _pid_after, [0.05] * 6, 4))
+        assert shared.started and shared.get() is pool
+        second = set(bounded_imap(shared.get(), _pid_after, [0.05] * 6, 4))
+        processes = list(pool._pool)  # type: ignore[attr-defined]
+    assert first == second == {process.pid for process in processes}
+    assert all(process.exitcode == 0 for process in processes)  # ended, not killed
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
 _POOL_SIGNALLED = """
 import os, signal, time
 from copytrace.pool import bounded_imap, process_pool

@@ -22,6 +22,7 @@ read here and their lines written to the document spill, where the worker reads 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -54,7 +55,7 @@ from copytrace.ingest import (
     read_span,
 )
 from copytrace.model import Document, ProgressCallback, Skip
-from copytrace.pool import bounded_imap, process_pool
+from copytrace.pool import SharedPool, bounded_imap
 from copytrace.records import document_line
 from copytrace.skips import SkipLog
 from copytrace.spill import (
@@ -319,19 +320,24 @@ def _warm(config: Config) -> None:
     band_keys(batch.signatures, *bands_and_rows(config))
 
 
-def _fingerprinted(tasks: Iterable[_Task], workers: int) -> Iterator[_Done]:
+def _fingerprinted(
+    tasks: Iterable[_Task], workers: int, pool: SharedPool | None = None
+) -> Iterator[_Done]:
     """The result of each task, in order. A job of one batch is done here (a pool would cost
-    more than it saves); a larger one in ``workers`` processes, started at once, which parse
-    and fingerprint while this one reads on."""
+    more than it saves); a larger one by ``pool`` (by default, one of ``workers`` processes of
+    its own), started at once, whose processes parse and fingerprint while this one reads
+    on."""
     remaining = iter(tasks)
     started = list(itertools.islice(remaining, 2 if workers > 1 else 1))
     everything = itertools.chain(started, remaining)
     if len(started) < 2:
         yield from map(_run, everything)
         return
-    _warm(started[0].config)
-    with process_pool(workers) as pool:
-        yield from bounded_imap(pool, _run, everything, 2 * workers)
+    with contextlib.ExitStack() as stack:
+        shared = pool or stack.enter_context(SharedPool(workers))
+        if not shared.started:
+            _warm(started[0].config)
+        yield from bounded_imap(shared.get(), _run, everything, 2 * shared.workers)
 
 
 def fingerprint_documents(
@@ -342,9 +348,11 @@ def fingerprint_documents(
     prints: FingerprintSpill,
     progress: ProgressCallback | None = None,
     fmt: str = "auto",
+    pool: SharedPool | None = None,
 ) -> DocumentSpill:
     """Read ``inputs`` and fingerprint them (see the module docstring): the documents kept,
-    their shingles added to ``spill`` and their fingerprints to ``prints``."""
+    their shingles added to ``spill`` and their fingerprints to ``prints``. ``pool``: the
+    processes to do it in where it takes several (by default, a pool of its own)."""
     docs = DocumentSpill(config)
     read_here: collections.deque[_Read] = collections.deque()
     tasks = _tasks(inputs, config, fmt, (docs.folder, spill.folder), read_here)
@@ -352,7 +360,7 @@ def fingerprint_documents(
     seen: set[str] = set()
     met = 0
     lines_before = 0  # in its file, of the block of JSON Lines that comes back next
-    for done in _fingerprinted(tasks, workers):
+    for done in _fingerprinted(tasks, workers, pool):
         read = read_here.popleft()
         skips.replay(read.skips)
         records = done.records if done.records is not None else read.records

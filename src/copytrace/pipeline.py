@@ -41,7 +41,7 @@ from copytrace.model import (
     ProgressCallback,
     Skip,
 )
-from copytrace.pool import bounded_imap, process_pool, tapered
+from copytrace.pool import SharedPool, bounded_imap, tapered
 from copytrace.provenance import Credit, find_credits
 from copytrace.records import json_line
 from copytrace.skips import SkipLog
@@ -285,7 +285,9 @@ def scan(
             outputs.enter_context(output_folder(Path(out)))
         spill = outputs.enter_context(ShingleSpill())
         prints = outputs.enter_context(contextlib.closing(FingerprintSpill(bands, rows)))
-        docs = fingerprint_documents(items, config, skips, spill, prints, progress, fmt)
+        # one pool of processes for fingerprinting and explaining, made as the first needs it
+        pool = outputs.enter_context(SharedPool(config.workers or os.cpu_count() or 1))
+        docs = fingerprint_documents(items, config, skips, spill, prints, progress, fmt, pool)
         # reading and fingerprinting overlap: one stage
         seconds["read_fingerprint"] = time.perf_counter() - clock
 
@@ -341,6 +343,7 @@ def scan(
                 keep=MAX_REPORT_PAIRS if streamed else None,
                 lines=streamed,
                 expected=candidates,
+                pool=pool,
             )
         else:
             collections.deque(verified, maxlen=0)
@@ -478,6 +481,7 @@ def explain_pairs(
     keep: int | None = None,
     lines: bool = False,
     expected: int | None = None,
+    pool: SharedPool | None = None,
 ) -> Iterator[ExplainedPair]:
     """Every pair explained, in order, in ``config.workers`` processes (credits are found once
     per document and chunk), as they come. The first ``keep`` pairs (all when ``None``) carry
@@ -485,7 +489,8 @@ def explain_pairs(
     ``alignments.jsonl``, made where it was explained, so that a corpus's explanations need
     not travel between processes as objects. ``pairs`` may be a stream, taken a chunk at a
     time as the work goes on; ``expected`` (at least their number) says whether a pool of
-    processes is worth starting, when they are not a sequence."""
+    processes is worth using, when they are not a sequence; ``pool``: that pool (by default,
+    one of its own)."""
     stream = iter(pairs)
     if expected is None:
         expected = len(pairs) if isinstance(pairs, Sized) else PARALLEL_FROM_PAIRS
@@ -505,10 +510,11 @@ def explain_pairs(
     done = 0
     with contextlib.ExitStack() as stack:
         if workers > 1:
-            _warm_explaining()
-            pool = stack.enter_context(process_pool(workers))
+            shared = pool or stack.enter_context(SharedPool(workers))
+            if not shared.started:
+                _warm_explaining()
             results: Iterable[list[ExplainedPair]] = bounded_imap(
-                pool, _explain_task, tasks(), _EXPLAIN_AHEAD * workers
+                shared.get(), _explain_task, tasks(), _EXPLAIN_AHEAD * shared.workers
             )
         else:
             results = map(_explain_task, tasks())

@@ -247,6 +247,36 @@ def process_pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
                 _abandon(pool)
 
 
+class SharedPool:
+    """One pool of ``workers`` processes for the stages of a run that use every core, made
+    when a stage first asks for it (:meth:`get`), after that stage has loaded into this
+    process what it wants its processes to inherit (:attr:`started` says whether it is too
+    late for that), and closed as the block is left (:func:`process_pool`). The stages after
+    the first use its processes as they are: forking a process holding a run's data again
+    costs time (the copying of its page tables, and of each page either process writes to
+    afterwards), and the processes would wait for it."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._stack = contextlib.ExitStack()
+        self._pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> SharedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def get(self) -> multiprocessing.pool.Pool:
+        if self._pool is None:
+            self._pool = self._stack.enter_context(process_pool(self.workers))
+        return self._pool
+
+
 def _ended(started: list[multiprocessing.process.BaseProcess]) -> bool:
     """Wait until the processes ``started`` by a closed pool have all ended: whether they all
     did as they should (the tasks they had finished), not one of them dying first."""
