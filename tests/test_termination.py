@@ -185,6 +185,9 @@ def test_a_shared_pool_is_made_once_when_first_asked_for_and_closed_with_its_blo
         assert shared.started and shared.get() is pool
         second = set(bounded_imap(shared.get(), _pid_after, [0.05] * 6, 4))
         processes = list(pool._pool)  # type: ignore[attr-defined]
+        shared.close()  # no more tasks: the processes end while this one goes on
+        with pytest.raises(ValueError, match="not running"):
+            pool.apply_async(_pid_after, (0,))
     assert first == second == {process.pid for process in processes}
     assert all(process.exitcode == 0 for process in processes)  # ended, not killed
 

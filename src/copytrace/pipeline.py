@@ -326,7 +326,7 @@ def scan(
             return ordered_shingles_of(texts, config.ngram_size)
 
         verify_pairs = verify(lefts, rights, prints, docs.ids, spill.blocks, ordered, config)
-        verified = _then(_collected(verify_pairs, pairs, progress), settle)
+        verified = _collected(verify_pairs, pairs, progress)
         # in place with the other files, once they are all written
         handle = (
             outputs.enter_context(atomic_binary(Path(out) / "alignments.jsonl"))
@@ -344,15 +344,18 @@ def scan(
                 lines=streamed,
                 expected=candidates,
                 pool=pool,
+                handed=settle,
             )
         else:
             collections.deque(verified, maxlen=0)
+            settle()
         for done in explained:
             summaries.append(done.summary)
             if done.explanation is not None:
                 explanations.append(done.explanation)
             if handle is not None:
                 handle.write(done.line)
+        pool.close()  # its processes end while the last files are written
         seconds["verify_align"] = time.perf_counter() - clock
         spill.close()
         prints.close()
@@ -396,12 +399,6 @@ def scan(
         with uninterrupted():  # every file put in place, and the spills removed, or none
             outputs.close()
     return result
-
-
-def _then(items: Iterable[Pair], after: Callable[[], None]) -> Iterator[Pair]:
-    """``items`` as they come, then ``after()`` run as the last one has been taken."""
-    yield from items
-    after()
 
 
 #: pairs explained per task at most (their documents travel with them); the first and the
@@ -482,6 +479,7 @@ def explain_pairs(
     lines: bool = False,
     expected: int | None = None,
     pool: SharedPool | None = None,
+    handed: Callable[[], None] | None = None,
 ) -> Iterator[ExplainedPair]:
     """Every pair explained, in order, in ``config.workers`` processes (credits are found once
     per document and chunk), as they come. The first ``keep`` pairs (all when ``None``) carry
@@ -490,7 +488,8 @@ def explain_pairs(
     not travel between processes as objects. ``pairs`` may be a stream, taken a chunk at a
     time as the work goes on; ``expected`` (at least their number) says whether a pool of
     processes is worth using, when they are not a sequence; ``pool``: that pool (by default,
-    one of its own)."""
+    one of its own). ``handed()`` is called once, as soon as every pair has been handed out
+    to be explained: work done there overlaps with the explaining of the last tasks."""
     stream = iter(pairs)
     if expected is None:
         expected = len(pairs) if isinstance(pairs, Sized) else PARALLEL_FROM_PAIRS
@@ -504,6 +503,8 @@ def explain_pairs(
             kept = len(chunk) if keep is None else max(0, keep - first)
             yield _ExplainTask(chunk, {doc.id: doc for doc in docs.documents(rows)}, kept, lines)
             first += len(chunk)
+        if handed is not None:
+            handed()
 
     wanted = config.workers or os.cpu_count() or 1
     workers = wanted if expected >= PARALLEL_FROM_PAIRS else 1

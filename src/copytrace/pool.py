@@ -276,6 +276,12 @@ class SharedPool:
             self._pool = self._stack.enter_context(process_pool(self.workers))
         return self._pool
 
+    def close(self) -> None:
+        """No more tasks: the processes end (once done with those given) while this one goes
+        on; they are waited for as the block is left."""
+        if self._pool is not None:
+            self._pool.close()
+
 
 def _ended(started: list[multiprocessing.process.BaseProcess]) -> bool:
     """Wait until the processes ``started`` by a closed pool have all ended: whether they all
