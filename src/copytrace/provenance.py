@@ -507,6 +507,10 @@ def _anchor_tables() -> tuple[U32, I64, I64, Bools, I64]:
 
 
 _ANCHOR_CODES, _ANCHOR_LENGTHS, _ANCHOR_BACK, _ANCHOR_VERB, _ANCHORS_BY_INITIAL = _anchor_tables()
+#: whether an anchor starts with each letter (``a`` to ``z``, rows) and is each number of
+#: letters long (columns): most words are none, and are passed over without a look at them
+_ANCHOR_SHAPES = np.zeros((26, int(_ANCHOR_LENGTHS.max()) + 1), dtype=np.bool_)
+_ANCHOR_SHAPES[_ANCHOR_CODES[:, 0].astype(np.int64) - ord("a"), _ANCHOR_LENGTHS] = True
 #: the most words before a verb where its outlet can start (the outlet's and auxiliaries'),
 #: and before ``'s sources``
 _VERB_REACH = _SOURCE_WORDS + _AUXILIARY_WORDS
@@ -612,7 +616,12 @@ def _starts_kernel(codes: U32) -> tuple[I64, I64, I64]:
             j = i + 1
             while j < n and _fold(codes[j]) != 0:
                 j += 1
-            if i == 0 or not _is_word(codes[i - 1], 1):
+            length = j - i
+            if (
+                length < _ANCHOR_SHAPES.shape[1]
+                and _ANCHOR_SHAPES[_fold(c) - 97, length]
+                and (i == 0 or not _is_word(codes[i - 1], 1))
+            ):
                 _mark_anchor(codes, flags, i, j)
             i = j
             continue
