@@ -14,11 +14,12 @@ from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from copytrace.candidates import I64
 from copytrace.config import Config
 from copytrace.fingerprint import U64
-from copytrace.kernels import I32, kernel
+from copytrace.kernels import I32, Bools, kernel
 from copytrace.model import Pair, Verdict
 
 
@@ -202,18 +203,29 @@ def in_memory(blocks: ShingleBlocks) -> BlockReader:
     return lambda rows: contextlib.nullcontext(blocks.select(rows))
 
 
+def _jaccard(shared: I64, size_a: I64, size_b: I64) -> npt.NDArray[np.float64]:
+    """Exact Jaccard of pairs sharing ``shared`` shingles of sets of ``size_a`` and ``size_b``
+    (0 for two empty sets)."""
+    union = size_a + size_b - shared
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, shared / union, 0.0)
+
+
 def _measure_chunk(
     blocks: BlockReader,
     ordered: OrderedReader,
     lefts: I64,
     rights: I64,
+    whole: Callable[[I64, I64, I64], Bools],
     passage_from: int,
     k: int,
 ) -> tuple[I64, I64, I64, I64]:
     """(shared shingles, longest passage's words, set size of left, of right) of the pairs
     ``(lefts[i], rights[i])``, each document's set read once, and held only while they are
     measured. The passage is measured only for pairs sharing at least ``passage_from``
-    shingles (a few in a hundred candidates), its left document shingled again then."""
+    shingles (a few in a hundred candidates) that are no whole copies (``whole(shared,
+    size_a, size_b)``: a mask), its left document shingled again then; it is 0 for the
+    others."""
     rows, local = np.unique(np.concatenate((lefts, rights)), return_inverse=True)
     local_lefts, local_rights = local[: lefts.shape[0]], local[lefts.shape[0] :]
     with blocks(rows) as where:
@@ -222,8 +234,10 @@ def _measure_chunk(
             shared[at] = _shared_counts(
                 source_a, source_b, where.starts, where.ends, local_lefts[at], local_rights[at]
             )
+        set_sizes = where.ends - where.starts
+        size_a, size_b = set_sizes[local_lefts], set_sizes[local_rights]
         passage = np.zeros(lefts.shape[0], dtype=np.int64)
-        measured = np.flatnonzero(shared >= passage_from)
+        measured = np.flatnonzero((shared >= passage_from) & ~whole(shared, size_a, size_b))
         if measured.shape[0]:
             texts, which = np.unique(lefts[measured], return_inverse=True)
             shingles, cuts = ordered(texts)
@@ -241,8 +255,7 @@ def _measure_chunk(
                     k,
                 )
             passage[measured] = found
-        set_sizes = where.ends - where.starts
-    return shared, passage, set_sizes[local_lefts], set_sizes[local_rights]
+    return shared, passage, size_a, size_b
 
 
 def verify(
@@ -272,17 +285,21 @@ def verify(
     passage_from = config.min_passage_words - k + 1 if config.partial else np.iinfo(np.int64).max
     for first, end in chunk_bounds(lefts.shape[0]):
         chunk_lefts, chunk_rights = lefts[first:end], rights[first:end]
-        shared, passage, size_a, size_b = _measure_chunk(
-            blocks, ordered, chunk_lefts, chunk_rights, passage_from, k
-        )
-        union = size_a + size_b - shared
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jaccard = np.where(union > 0, shared / union, 0.0)
-            containment_a = np.where(size_a > 0, shared / size_a, 0.0)
-            containment_b = np.where(size_b > 0, shared / size_b, 0.0)
         duplicate = (digests[chunk_lefts] == digests[chunk_rights]) & (
             n_words[chunk_lefts] == n_words[chunk_rights]
         )
+
+        def whole(shared: I64, size_a: I64, size_b: I64, duplicate: Bools = duplicate) -> Bools:
+            near: Bools = _jaccard(shared, size_a, size_b) >= config.threshold
+            return duplicate | near
+
+        shared, passage, size_a, size_b = _measure_chunk(
+            blocks, ordered, chunk_lefts, chunk_rights, whole, passage_from, k
+        )
+        jaccard = _jaccard(shared, size_a, size_b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            containment_a = np.where(size_a > 0, shared / size_a, 0.0)
+            containment_b = np.where(size_b > 0, shared / size_b, 0.0)
         near = jaccard >= config.threshold
         partial = passage >= config.min_passage_words
         for p in np.flatnonzero(duplicate | near | partial).tolist():
