@@ -55,7 +55,7 @@ from copytrace.ingest import (
     read_span,
 )
 from copytrace.model import Document, ProgressCallback, Skip
-from copytrace.pool import SharedPool, bounded_imap
+from copytrace.pool import SharedPool, bounded_imap, collection_paused
 from copytrace.records import document_line
 from copytrace.skips import SkipLog
 from copytrace.spill import (
@@ -160,6 +160,7 @@ class _Done:
         return len(self.prints)
 
 
+@collection_paused
 def _run(task: _Task) -> _Done:
     """Parse (JSON Lines) or read a batch's texts, fingerprint them, and spill their lines
     (when parsed here) and shingle sets."""

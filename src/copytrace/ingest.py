@@ -499,6 +499,8 @@ def jsonl_documents(
     the start of its file (by default, whether ``first`` is 1), where a byte order mark may
     stand."""
     opens_file = first == 1 if opens_file is None else opens_file
+    id_field, text_field, max_chars = config.id_field, config.text_field, config.max_chars
+    own_meta = not config.meta_fields  # every other field of a record is its metadata
     for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
@@ -526,6 +528,20 @@ def jsonl_documents(
             continue
         if not isinstance(record, dict):
             skips.skip(source, number, "not_an_object", f"a JSON {type(record).__name__}")
+            continue
+        raw_id, text = record.get(id_field), record.get(text_field)
+        if (
+            own_meta
+            and type(raw_id) is str
+            and raw_id
+            and type(text) is str
+            and 0 < len(text) <= max_chars
+            and not text.isspace()
+            and id_field != text_field
+        ):
+            # the usual record, read without a copy: what is left of it is its metadata
+            del record[id_field], record[text_field]
+            yield ParsedLine(number, Document(raw_id, text, record), True)
             continue
         doc_id, text, meta = _split_record(record, config, source, number)
         doc = make_document(doc_id, text, meta, source, number, config, skips)

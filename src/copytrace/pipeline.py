@@ -41,7 +41,7 @@ from copytrace.model import (
     ProgressCallback,
     Skip,
 )
-from copytrace.pool import SharedPool, bounded_imap, tapered
+from copytrace.pool import SharedPool, bounded_imap, collection_paused, tapered
 from copytrace.provenance import Credit, find_credits
 from copytrace.records import json_line
 from copytrace.skips import SkipLog
@@ -431,6 +431,7 @@ class _ExplainTask:
     lines: bool
 
 
+@collection_paused
 def _explain_task(task: _ExplainTask) -> list[ExplainedPair]:
     by_id = task.documents
 

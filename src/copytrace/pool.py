@@ -8,6 +8,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import functools
+import gc
 import itertools
 import multiprocessing
 import multiprocessing.connection
@@ -27,6 +29,25 @@ from copytrace.termination import STOPS, uninterrupted
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
+
+
+def collection_paused(function: Callable[[Task], Result]) -> Callable[[Task], Result]:
+    """``function`` (a pool's task) run with Python's cyclic garbage collector paused: a task
+    makes many objects (a batch's records, a chunk's explanations) and no cycles, and the
+    collections that their number sets off would scan them for nothing (a tenth of the time
+    that parsing JSON Lines takes). Garbage a task leaves is collected after it."""
+
+    @functools.wraps(function)
+    def paused(task: Task) -> Result:
+        if not gc.isenabled():
+            return function(task)
+        gc.disable()
+        try:
+            return function(task)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 def bounded_map(
