@@ -197,6 +197,29 @@ def _pid_after(seconds: float) -> int:
     return os.getpid()
 
 
+def test_a_task_runs_with_the_garbage_collector_paused_and_restarted_after() -> None:
+    import gc
+
+    from copytrace.pool import collection_paused
+
+    @collection_paused
+    def task(fail: bool) -> bool:
+        if fail:
+            raise ValueError("the task failed")
+        return gc.isenabled()
+
+    assert gc.isenabled()
+    assert task(False) is False and gc.isenabled()
+    with pytest.raises(ValueError, match="failed"):
+        task(True)
+    assert gc.isenabled()
+    gc.disable()
+    try:  # paused already (by its caller): left paused
+        assert task(False) is False and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 _POOL_SIGNALLED = """
 import os, signal, time
 from copytrace.pool import bounded_imap, process_pool
