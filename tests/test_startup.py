@@ -53,7 +53,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 #: runs ``copytrace compare A B --json`` as {how}, then prints which of numba and the
 #: packages it probes for are imported, which are left unimportable, and whether objects
-#: were frozen out of garbage collection
+#: were frozen out of garbage collection and the collector set to run less often
 _COMPARE = """
 import gc, sys
 from copytrace import cli
@@ -64,7 +64,7 @@ except SystemExit as done:
 names = ("numba", *cli.NUMBA_PROBES, "scipy.linalg")
 print([name for name in names if sys.modules.get(name) is not None])
 print([name for name in names if name in sys.modules and sys.modules[name] is None])
-print(gc.get_freeze_count() > 0)
+print(gc.get_freeze_count() > 0, gc.get_threshold()[0] == cli.COLLECT_AFTER)
 """
 
 
@@ -82,19 +82,19 @@ def _compare(tmp_path: Path, how: str, jit: bool = False) -> tuple[str, str, str
 def test_the_program_runs_its_kernels_without_numba(tmp_path: Path) -> None:
     # as the console script runs it, with the kernels compiled ahead of time (conftest
     # builds them as the program does): numba is never imported, what was loaded is frozen
-    assert _compare(tmp_path, "cli.main()") == ("[]", "[]", "True")
+    assert _compare(tmp_path, "cli.main()") == ("[]", "[]", "True True")
 
 
 def test_the_program_starts_numba_without_its_optional_probes(tmp_path: Path) -> None:
     # kernels compiled by numba's JIT: none of the probed packages was imported, none is
     # left unimportable (no None in sys.modules), and what was loaded is frozen
-    assert _compare(tmp_path, "cli.main()", jit=True) == ("['numba']", "[]", "True")
+    assert _compare(tmp_path, "cli.main()", jit=True) == ("['numba']", "[]", "True True")
 
 
 def test_a_command_run_by_another_program_leaves_the_process_alone(tmp_path: Path) -> None:
-    assert _compare(tmp_path, "cli.main(sys.argv[1:])") == ("[]", "[]", "False")
+    assert _compare(tmp_path, "cli.main(sys.argv[1:])") == ("[]", "[]", "False False")
     imported, blocked, frozen = _compare(tmp_path, "cli.main(sys.argv[1:])", jit=True)
-    assert "numba" in imported and (blocked, frozen) == ("[]", "False")
+    assert "numba" in imported and (blocked, frozen) == ("[]", "False False")
 
 
 def test_a_command_line_scan_equals_the_api_scan(tmp_path: Path) -> None:
