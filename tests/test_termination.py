@@ -192,6 +192,27 @@ def test_a_shared_pool_is_made_once_when_first_asked_for_and_closed_with_its_blo
     assert all(process.exitcode == 0 for process in processes)  # ended, not killed
 
 
+def test_a_shared_pool_warms_its_processes_only_once_started_and_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copytrace.pool import SharedPool
+
+    monkeypatch.setenv("COPYTRACE_TEST_WARMED", str(tmp_path))
+    with SharedPool(2) as shared:
+        shared.warm(_warmed)  # not started: nothing to warm
+        shared.get()
+        started = time.monotonic()
+        shared.warm(_warmed)
+        assert time.monotonic() - started < 0.2  # the processes sleep 0.3 s: not waited for
+    assert len(list(tmp_path.iterdir())) == 2  # twice, once in each process or both in one
+
+
+def _warmed() -> None:
+    time.sleep(0.3)
+    folder = Path(os.environ["COPYTRACE_TEST_WARMED"])
+    (folder / f"{os.getpid()}-{time.monotonic_ns()}").touch()
+
+
 def _pid_after(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()

@@ -292,6 +292,8 @@ def scan(
         seconds["read_fingerprint"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        if config.align:  # the pool's processes load what explaining uses meanwhile
+            pool.warm(_warm_explaining)
         lefts, rights = find_candidates(prints, config, notes)
         candidates = int(lefts.shape[0])
         seconds["candidates"] = time.perf_counter() - clock
@@ -465,7 +467,8 @@ _WARM_PAIR = (
 def _warm_explaining() -> None:
     """Compile the patterns and load the kernels that explaining uses into this process, by
     explaining one short pair: the processes of a pool forked after this inherit them,
-    instead of each doing it again."""
+    instead of each doing it again (and those of a pool started before are given it to do
+    while candidates are found: :meth:`~copytrace.pool.SharedPool.warm`)."""
     documents = {str(n): Document(str(n), text) for n, text in enumerate(_WARM_PAIR)}
     _explain_task(_ExplainTask([("0", "1")], documents, 0, True))
 

@@ -297,6 +297,14 @@ class SharedPool:
             self._pool = self._stack.enter_context(process_pool(self.workers))
         return self._pool
 
+    def warm(self, function: Callable[[], object]) -> None:
+        """If the pool has started, have its processes run ``function`` (loading what a later
+        stage uses) while this one goes on, not waiting for them: once a process, or twice
+        one process and none the other (which then loads it as it goes)."""
+        if self._pool is not None:
+            for _ in range(self.workers):
+                self._pool.apply_async(function)
+
     def close(self) -> None:
         """No more tasks: the processes end (once done with those given) while this one goes
         on; they are waited for as the block is left."""
