@@ -1,7 +1,9 @@
 """Process pools for the stages that use every core: started the cheapest safe way (a stop
 waits until the pool has started: see :mod:`copytrace.termination`), their processes deaf to
 the stop signals, tied to their parent's life and watched for a death, fed a bounded number
-of tasks at a time, and always closed, never terminated."""
+of tasks at a time (tapered at both ends, so that the processes start and finish together),
+through pipes wide enough for a result, and always closed, never terminated. One pool serves
+the stages of a run (:class:`SharedPool`); its tasks run with the garbage collector paused."""
 
 from __future__ import annotations
 
