@@ -127,3 +127,14 @@ def test_a_copy_with_its_markup_left_in_is_a_duplicate(seed_texts: tuple[str, st
     marked = "".join(f'<p class="story-body__inner">{p}</p>\n' for p in paragraphs)
     result = compare(original, marked)
     assert (result.verdict, result.jaccard) == ("duplicate", 1.0)
+
+
+def test_the_quick_test_for_mojibake_leads_names_exactly_the_latin_1_letters() -> None:
+    # every code point on its own: the byte C3 is in its UTF-8 exactly from U+00C0 to U+00FF,
+    # which hold every lead of mojibake (U+00C2 to U+00F4)
+    from copytrace.textrepair import _may_hold_mojibake
+
+    held = [code for code in range(0x110000) if _may_hold_mojibake(chr(code))]
+    assert held == list(range(0xC0, 0x100))
+    assert _may_hold_mojibake("caf\u00c3\u00a9 \u201cquoted\u201d")
+    assert not _may_hold_mojibake("\u201cquoted\u201d \u2013 with\u00a0a no-break space")

@@ -130,10 +130,20 @@ def repair_spans(text: str) -> tuple[str, Repairs]:
     return repaired.text, repaired.repairs()
 
 
+def _may_hold_mojibake(text: str) -> bool:
+    """Whether ``text`` holds a character that can lead mojibake (U+00C2 to U+00F4): every
+    character from U+00C0 to U+00FF is written with the byte C3 in UTF-8, and no other one
+    holds it. Most texts beyond ASCII hold none (curly quotes, dashes, no-break spaces), and
+    looking for the byte is five times as fast as the regular expression's search."""
+    return b"\xc3" in text.encode("utf-8", "surrogatepass")
+
+
 def _repaired(text: str, *, spans: bool) -> _Repairing:
     repaired = _Repairing(text, spans)
-    if not text.isascii() and any(
-        _plausible(match.group()) for match in _lead_and_continuation().finditer(text)
+    if (
+        not text.isascii()
+        and _may_hold_mojibake(text)
+        and any(_plausible(match.group()) for match in _lead_and_continuation().finditer(text))
     ):
         _undo_mojibake(repaired)
     if "&" in text:  # references are ASCII: mojibake undone left them as they were
