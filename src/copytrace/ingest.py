@@ -36,7 +36,7 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
@@ -207,13 +207,14 @@ def _reader(fmt: str) -> Reader:
 def make_document(
     doc_id: str,
     text: Any,
-    meta: Mapping[str, Any],
+    meta: dict[str, Any],
     source: str,
     line: int | None,
     config: Config,
     skips: SkipLog,
 ) -> Document | None:
-    """A Document, or ``None`` after counting why the record cannot be one."""
+    """A Document, or ``None`` after counting why the record cannot be one; it holds
+    ``meta`` as it is (the caller's own dict)."""
     if text is None:
         skips.skip(source, line, "missing_text", f"no {config.text_field!r} field")
         return None
@@ -231,20 +232,26 @@ def make_document(
     if not text or text.isspace():  # not text.strip(), which copies every text
         skips.skip(source, line, "empty", "no text")
         return None
-    return Document(doc_id, text, dict(meta))
+    return Document(doc_id, text, meta)
 
 
 def _split_record(
-    record: Mapping[str, Any], config: Config, source: str, line: int
-) -> tuple[str, Any, dict[str, Any]]:
-    """(id, text, meta) of a record; the id falls back to ``<file name>:<line>``."""
+    record: dict[str, Any], config: Config, source: str, line: int
+) -> tuple[str, Any, dict[str, Any], bool]:
+    """(id, text, meta, whether the id is the record's own string) of a record, which is
+    taken: without ``meta_fields``, what is left of it once its id and text are taken out is
+    its metadata (no copy: most records are read this way). The id falls back to
+    ``<file name>:<line>``."""
     raw_id = record.get(config.id_field)
+    text = record.get(config.text_field)
     doc_id = str(raw_id) if raw_id not in (None, "") else f"{Path(source).name}:{line}"
     if config.meta_fields:
         meta = {k: record[k] for k in config.meta_fields if k in record}
     else:
-        meta = {k: v for k, v in record.items() if k not in (config.id_field, config.text_field)}
-    return doc_id, record.get(config.text_field), meta
+        record.pop(config.id_field, None)
+        record.pop(config.text_field, None)
+        meta = record
+    return doc_id, text, meta, raw_id == doc_id
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -499,8 +506,6 @@ def jsonl_documents(
     the start of its file (by default, whether ``first`` is 1), where a byte order mark may
     stand."""
     opens_file = first == 1 if opens_file is None else opens_file
-    id_field, text_field, max_chars = config.id_field, config.text_field, config.max_chars
-    own_meta = not config.meta_fields  # every other field of a record is its metadata
     for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
@@ -529,24 +534,10 @@ def jsonl_documents(
         if not isinstance(record, dict):
             skips.skip(source, number, "not_an_object", f"a JSON {type(record).__name__}")
             continue
-        raw_id, text = record.get(id_field), record.get(text_field)
-        if (
-            own_meta
-            and type(raw_id) is str
-            and raw_id
-            and type(text) is str
-            and 0 < len(text) <= max_chars
-            and not text.isspace()
-            and id_field != text_field
-        ):
-            # the usual record, read without a copy: what is left of it is its metadata
-            del record[id_field], record[text_field]
-            yield ParsedLine(number, Document(raw_id, text, record), True)
-            continue
-        doc_id, text, meta = _split_record(record, config, source, number)
+        doc_id, text, meta, id_given = _split_record(record, config, source, number)
         doc = make_document(doc_id, text, meta, source, number, config, skips)
         if doc is not None:
-            yield ParsedLine(number, doc, record.get(config.id_field) == doc_id)
+            yield ParsedLine(number, doc, id_given)
 
 
 def read_txt(
@@ -627,7 +618,7 @@ def read_csv(path: Path, config: Config, skips: SkipLog) -> Iterator[Document]:
                 skips.skip(source, row_number, "bad_utf8", "invalid UTF-8 in row")
                 continue
             record = {k: v for k, v in row.items() if k is not None}
-            doc_id, text, meta = _split_record(record, config, source, row_number)
+            doc_id, text, meta, _ = _split_record(record, config, source, row_number)
             doc = make_document(doc_id, text, meta, source, row_number, config, skips)
             if doc is not None:
                 yield doc
@@ -720,7 +711,7 @@ def read_parquet(path: Path, config: Config, skips: SkipLog) -> Iterator[Documen
         for batch in parquet.iter_batches(batch_size=2048, columns=columns):
             for record in batch.to_pylist():
                 number += 1
-                doc_id, text, meta = _split_record(record, config, source, number)
+                doc_id, text, meta, _ = _split_record(record, config, source, number)
                 doc = make_document(doc_id, text, meta, source, number, config, skips)
                 if doc is not None:
                     yield doc
