@@ -216,16 +216,17 @@ def _measure_chunk(
     ordered: OrderedReader,
     lefts: I64,
     rights: I64,
-    whole: Callable[[I64, I64, I64], Bools],
+    whole: Bools,
+    threshold: float,
     passage_from: int,
     k: int,
-) -> tuple[I64, I64, I64, I64]:
-    """(shared shingles, longest passage's words, set size of left, of right) of the pairs
-    ``(lefts[i], rights[i])``, each document's set read once, and held only while they are
-    measured. The passage is measured only for pairs sharing at least ``passage_from``
-    shingles (a few in a hundred candidates) that are no whole copies (``whole(shared,
-    size_a, size_b)``: a mask), its left document shingled again then; it is 0 for the
-    others."""
+) -> tuple[I64, npt.NDArray[np.float64], I64, I64, I64]:
+    """(shared shingles, Jaccard, longest passage's words, set size of left, of right) of
+    the pairs ``(lefts[i], rights[i])``, each document's set read once, and held only while
+    they are measured. The passage is measured only for pairs sharing at least
+    ``passage_from`` shingles (a few in a hundred candidates) that are no whole copies
+    (neither ``whole``, identical once folded, nor at or above ``threshold``), its left
+    document shingled again then; it is 0 for the others."""
     rows, local = np.unique(np.concatenate((lefts, rights)), return_inverse=True)
     local_lefts, local_rights = local[: lefts.shape[0]], local[lefts.shape[0] :]
     with blocks(rows) as where:
@@ -236,8 +237,9 @@ def _measure_chunk(
             )
         set_sizes = where.ends - where.starts
         size_a, size_b = set_sizes[local_lefts], set_sizes[local_rights]
+        jaccard = _jaccard(shared, size_a, size_b)
         passage = np.zeros(lefts.shape[0], dtype=np.int64)
-        measured = np.flatnonzero((shared >= passage_from) & ~whole(shared, size_a, size_b))
+        measured = np.flatnonzero((shared >= passage_from) & ~whole & (jaccard < threshold))
         if measured.shape[0]:
             texts, which = np.unique(lefts[measured], return_inverse=True)
             shingles, cuts = ordered(texts)
@@ -255,7 +257,7 @@ def _measure_chunk(
                     k,
                 )
             passage[measured] = found
-    return shared, passage, size_a, size_b
+    return shared, jaccard, passage, size_a, size_b
 
 
 def verify(
@@ -288,15 +290,16 @@ def verify(
         duplicate = (digests[chunk_lefts] == digests[chunk_rights]) & (
             n_words[chunk_lefts] == n_words[chunk_rights]
         )
-
-        def whole(shared: I64, size_a: I64, size_b: I64, duplicate: Bools = duplicate) -> Bools:
-            near: Bools = _jaccard(shared, size_a, size_b) >= config.threshold
-            return duplicate | near
-
-        shared, passage, size_a, size_b = _measure_chunk(
-            blocks, ordered, chunk_lefts, chunk_rights, whole, passage_from, k
+        shared, jaccard, passage, size_a, size_b = _measure_chunk(
+            blocks,
+            ordered,
+            chunk_lefts,
+            chunk_rights,
+            duplicate,
+            config.threshold,
+            passage_from,
+            k,
         )
-        jaccard = _jaccard(shared, size_a, size_b)
         with np.errstate(divide="ignore", invalid="ignore"):
             containment_a = np.where(size_a > 0, shared / size_a, 0.0)
             containment_b = np.where(size_b > 0, shared / size_b, 0.0)
