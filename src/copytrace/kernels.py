@@ -1,8 +1,10 @@
 """Compiled inner loops of fingerprinting (numba): folding a batch's UTF-8 bytes, then hashing
-words, shingling, one-permutation MinHash and winnowing, one text at a time in one pass.
+words, shingling, one-permutation MinHash and winnowing, one text at a time in one pass; and
+folding one text into its words with their spans, for alignment (:func:`fold_words`).
 
 Each kernel's docstring says exactly what it computes; :mod:`copytrace.fingerprint` holds the
-contract, builds the folding table and folds in Python the rare texts the table cannot. The
+fingerprints' contract and folds in Python the rare texts the folding table cannot;
+:mod:`copytrace.normalize` builds the table (:func:`copytrace.normalize.fold_table`). The
 kernels take and return numpy arrays; hash arithmetic is on unsigned 64-bit integers, mod 2^64.
 Every kernel that Python calls is declared with :func:`kernel` (its argument and result
 types), every helper of kernels with :func:`compiled`. They are compiled ahead of time into
